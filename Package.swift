@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The file tree is the architecture:
+//   CCurl, CMySQL          – system-library shims over libcurl and MariaDB Connector/C
+//   HTTPClient, MySQLClient – one small Swift owner class per C handle, one error funnel each
+//   DingSyncMapping         – the instance model and the template/type engine (pure, no I/O)
+//   DingSync                – config, DingTalk client, the sync pipeline, command bodies
+//   DingTalkSimulator       – a faithful loopback DingTalk for tests, the demo and benchmarks
+//   dingsync, dingsim       – thin executables over the libraries
+let package = Package(
+    name: "dingsync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dingsync", targets: ["dingsync"]),
+        .executable(name: "dingsim", targets: ["dingsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMySQL", pkgConfig: "libmariadb",
+                       providers: [.apt(["libmariadb-dev"])]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "MySQLClient", dependencies: ["CMySQL"]),
+        .target(name: "DingSyncMapping"),
+        .target(name: "DingSync", dependencies: ["HTTPClient", "MySQLClient", "DingSyncMapping"]),
+        .target(name: "DingTalkSimulator"),
+        .executableTarget(name: "dingsync", dependencies: [
+            "DingSync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dingsim", dependencies: ["DingTalkSimulator"]),
+        .testTarget(name: "DingSyncMappingTests", dependencies: ["DingSyncMapping"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient"]),
+        .testTarget(name: "DingTalkSimulatorTests", dependencies: ["DingTalkSimulator", "HTTPClient"]),
+        .testTarget(name: "DingSyncTests", dependencies: ["DingSync", "DingTalkSimulator", "MySQLClient", "HTTPClient"]),
+    ]
+)
