@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
@@ -26,10 +27,14 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL"]),
         .target(name: "DingSyncMapping"),
-        .target(name: "DingSync", dependencies: ["HTTPClient", "MySQLClient", "DingSyncMapping"]),
+        .target(name: "DingSync", dependencies: [
+            "HTTPClient", "MySQLClient", "DingSyncMapping", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "DingTalkSimulator"),
         .executableTarget(name: "dingsync", dependencies: [
-            "DingSync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "DingSync", "DingSyncMapping",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dingsim", dependencies: ["DingTalkSimulator"]),
         .testTarget(name: "DingSyncMappingTests", dependencies: ["DingSyncMapping"],

@@ -1,0 +1,70 @@
+import DingSyncMapping
+import Foundation
+
+/// One job: one DingTalk approval form into one MySQL table (config.md).
+/// Built only by `ConfigLoader`, so every instance is already validated.
+public struct JobConfig: Sendable {
+    public var version: Int
+    public var job: String
+    public var dingtalk: DingTalkSettings
+    public var mysql: MySQLSettings?
+    public var sync: SyncSettings
+    public var mapping: [MappingEntry]
+    public var alert: AlertSettings?
+
+    /// Every secret value of this config, for the output redactor.
+    public var secrets: [String] {
+        var s = [dingtalk.appSecret, dingtalk.appKey]
+        if let m = mysql { s.append(m.password) }
+        if let a = alert { s.append(a.webhook); s += a.secret.map { [$0] } ?? [] }
+        return s.filter { $0.count >= 4 }
+    }
+
+    public var keyIndex: Int { mapping.firstIndex(where: \.key)! }
+}
+
+public struct DingTalkSettings: Sendable {
+    public var baseURL: String
+    public var appKey: String
+    public var appSecret: String
+    public var processCode: String
+    public var pageSize: Int
+    public var maxQPS: Double
+    public var concurrency: Int
+    public var timeoutMs: Int
+    public var retry: RetrySettings
+}
+
+public struct RetrySettings: Sendable, Equatable {
+    /// Every try counts, the first included.
+    public var maxAttempts: Int
+    public var baseDelayMs: Int
+    public var maxDelayMs: Int
+}
+
+public struct MySQLSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var socket: String?
+    public var user: String
+    public var password: String
+    public var database: String
+    public var table: String
+    public var batchSize: Int
+}
+
+public struct SyncSettings: Sendable {
+    public var timezone: TimeZone
+    /// The raw text and its parsed instant (epoch ms); nil when the job has no start.
+    public var start: String?
+    public var startMs: Int64?
+    public var overlapMinutes: Int
+    public var windowDays: Int
+    public var resyncOpenDays: Int
+}
+
+public struct AlertSettings: Sendable {
+    public var webhook: String
+    public var secret: String?
+    public var on: [String]
+}

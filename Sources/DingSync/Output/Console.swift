@@ -1,0 +1,54 @@
+import Foundation
+import Synchronization
+
+/// stdout carries only data; stderr carries logs, the summary and the error line. Everything
+/// written passes the redactor, a last line of defence so a secret never reaches a terminal
+/// or a log file even if some message forgot to leave it out.
+public final class Console: Sendable {
+    private let secrets: Mutex<[String]>
+    private let stdoutBuffer = Mutex(Data())
+    public let stdoutIsTerminal: Bool
+    public let stderrIsTerminal: Bool
+
+    public init() {
+        secrets = Mutex([])
+        stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+        stderrIsTerminal = isatty(STDERR_FILENO) == 1
+    }
+
+    public func addSecrets(_ values: [String]) {
+        secrets.withLock { $0 += values.filter { $0.count >= 4 }.sorted { $0.count > $1.count } }
+    }
+
+    public func redact(_ text: String) -> String {
+        var out = text
+        for s in secrets.withLock({ $0 }) where out.contains(s) {
+            out = out.replacingOccurrences(of: s, with: "***")
+        }
+        return out
+    }
+
+    /// Data output, buffered; flushed at the end of the run or when the buffer grows.
+    public func out(_ line: String) {
+        let data = Data((redact(line) + "\n").utf8)
+        let full: Data? = stdoutBuffer.withLock { buf in
+            buf.append(data)
+            guard buf.count >= 64 * 1024 else { return nil }
+            defer { buf.removeAll(keepingCapacity: true) }
+            return buf
+        }
+        if let full { FileHandle.standardOutput.write(full) }
+    }
+
+    public func flush() {
+        let pending = stdoutBuffer.withLock { buf -> Data in
+            defer { buf.removeAll() }
+            return buf
+        }
+        if !pending.isEmpty { FileHandle.standardOutput.write(pending) }
+    }
+
+    public func err(_ line: String) {
+        FileHandle.standardError.write(Data((redact(line) + "\n").utf8))
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// The figures of one run: printed at the end, written by `--summary-json`, kept in the run log.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public var job: String = ""
+    public var mode: String = ""
+    public var dryRun = false
+    public var fromMs: Int64?
+    public var toMs: Int64?
+    public var windows = 0
+    public var listed = 0
+    public var fetched = 0
+    public var written = 0
+    /// Listed but not fetched: stored as final and unchanged.
+    public var skipped = 0
+    public var rejected = 0
+    /// Ids whose `get` failed on its own (e.g. deleted instance); recorded and retried later.
+    public var failed = 0
+    public var revisited = 0
+    public var calls = CallCounters.Snapshot()
+    public var elapsedMs: Int64 = 0
+    public var exitCode: Int32 = 0
+    public var error: String?
+    public var watermarkMs: Int64?
+
+    public init() {}
+
+    public var humanText: String {
+        let secs = String(format: "%.1f", Double(elapsedMs) / 1000)
+        return "\(dryRun ? "dry-run " : "")\(mode) \(job): listed \(listed), fetched \(fetched), written \(written), "
+            + "skipped \(skipped), rejected \(rejected)\(failed > 0 ? ", failed \(failed)" : ""), "
+            + "API calls \(calls.total) (token \(calls.token), listids \(calls.listids), get \(calls.get)), "
+            + "retries \(calls.retries), elapsed \(secs)s"
+    }
+
+    public func json() -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? enc.encode(self)) ?? Data("{}".utf8)
+    }
+}

@@ -1,0 +1,72 @@
+import DingSyncMapping
+import Foundation
+import MySQLClient
+
+/// Writes mapped rows into the job's target table with multi-row `REPLACE INTO` statements.
+/// Identifiers come from the config, so they are validated and quoted; values are always bound.
+/// Statements are prepared once per row count and reused across batches.
+public final class TargetWriter {
+    let db: MySQLConnection
+    let mapping: [MappingEntry]
+    let qualifiedTable: String
+    let tableName: String
+    private let columnList: String
+    private let rowPlaceholders: String
+    private var statements: [Int: MySQLStatement] = [:]
+
+    public init(db: MySQLConnection, database: String, table: String, mapping: [MappingEntry]) throws {
+        self.db = db
+        self.mapping = mapping
+        tableName = "\(database).\(table)"
+        qualifiedTable = try "\(MySQLIdentifier.quote(database)).\(MySQLIdentifier.quote(table))"
+        columnList = try mapping.map { try MySQLIdentifier.quote($0.field) }.joined(separator: ", ")
+        rowPlaceholders = "(" + Array(repeating: "?", count: mapping.count).joined(separator: ", ") + ")"
+    }
+
+    /// The target table must exist with every mapped column (cli.md: else exit 78 naming it).
+    public func verifyTable(database: String, table: String) throws(DingSyncError) {
+        let columns: [String]
+        do {
+            columns = try db.prepare("SELECT LOWER(`COLUMN_NAME`) FROM information_schema.`COLUMNS` WHERE `TABLE_SCHEMA` = ? AND `TABLE_NAME` = ?")
+                .query([.text(database), .text(table)]).compactMap { $0.first ?? nil }
+        } catch {
+            throw Database.failure(error, doing: "reading the columns of \(tableName)")
+        }
+        if columns.isEmpty {
+            throw .config("target table \(tableName) does not exist: create it with `dingsync schema --apply` or your own DDL")
+        }
+        let have = Set(columns)
+        let missing = mapping.map(\.field).filter { !have.contains($0.lowercased()) }
+        if !missing.isEmpty {
+            throw .config("target table \(tableName) lacks mapped column(s) \(missing.joined(separator: ", "))")
+        }
+    }
+
+    /// Writes rows (in the caller's transaction).
+    public func write(_ rows: [MappedRow]) throws {
+        guard !rows.isEmpty else { return }
+        var params: [MySQLValue] = []
+        params.reserveCapacity(rows.count * mapping.count)
+        for row in rows { for v in row.values { params.append(Database.value(v)) } }
+        try statement(rows: rows.count).execute(params)
+    }
+
+    private func statement(rows: Int) throws -> MySQLStatement {
+        if let s = statements[rows] { return s }
+        let sql = "REPLACE INTO \(qualifiedTable) (\(columnList)) VALUES "
+            + Array(repeating: rowPlaceholders, count: rows).joined(separator: ", ")
+        let s = try db.prepare(sql)
+        // Keep the full-batch statement and one odd size; a run has at most a few sizes.
+        if statements.count > 4 { statements.removeAll() }
+        statements[rows] = s
+        return s
+    }
+
+    /// The column named in a MySQL data error ("Data too long for column 'x' at row 3").
+    static func column(in message: String) -> String? {
+        guard let r = message.range(of: "column '") else { return nil }
+        let rest = message[r.upperBound...]
+        guard let end = rest.firstIndex(of: "'") else { return nil }
+        return String(rest[..<end])
+    }
+}

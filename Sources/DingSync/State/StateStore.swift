@@ -1,0 +1,168 @@
+import DingSyncMapping
+import MySQLClient
+
+/// The tool's own tables, beside the data: the watermark, every instance seen (with its last
+/// detail, for skipping unchanged work and for remapping), pending rejects and the run log.
+/// They live in the target database so that data and state commit in one transaction.
+public final class StateStore {
+    public static let tableNames = ["dingsync_state", "dingsync_instances", "dingsync_rejects", "dingsync_runs"]
+
+    public static let ddl: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS `dingsync_state` (
+          `job` VARCHAR(64) NOT NULL PRIMARY KEY,
+          `watermark_ms` BIGINT NOT NULL COMMENT 'every instance created before this instant is written',
+          `updated_at` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS `dingsync_instances` (
+          `job` VARCHAR(64) NOT NULL,
+          `instance_id` VARCHAR(128) NOT NULL,
+          `create_time_ms` BIGINT NULL,
+          `status` VARCHAR(32) NULL,
+          `is_final` TINYINT NOT NULL DEFAULT 0,
+          `fetched_at_ms` BIGINT NOT NULL,
+          `detail` LONGTEXT NOT NULL COMMENT 'process_instance JSON as last fetched',
+          PRIMARY KEY (`job`, `instance_id`),
+          KEY `open_instances` (`job`, `is_final`, `create_time_ms`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS `dingsync_rejects` (
+          `job` VARCHAR(64) NOT NULL,
+          `instance_id` VARCHAR(128) NOT NULL,
+          `column_name` VARCHAR(64) NOT NULL,
+          `raw_value` MEDIUMTEXT NULL,
+          `reason` TEXT NOT NULL,
+          `attempts` INT NOT NULL DEFAULT 1,
+          `first_seen` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+          `last_seen` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+          PRIMARY KEY (`job`, `instance_id`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS `dingsync_runs` (
+          `id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          `job` VARCHAR(64) NOT NULL,
+          `mode` VARCHAR(16) NOT NULL,
+          `from_ms` BIGINT NULL,
+          `to_ms` BIGINT NULL,
+          `started_at` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+          `finished_at` DATETIME NULL,
+          `status` VARCHAR(16) NOT NULL DEFAULT 'running',
+          `exit_code` INT NULL,
+          `listed` INT NOT NULL DEFAULT 0,
+          `fetched` INT NOT NULL DEFAULT 0,
+          `written` INT NOT NULL DEFAULT 0,
+          `skipped` INT NOT NULL DEFAULT 0,
+          `rejected` INT NOT NULL DEFAULT 0,
+          `api_calls` INT NOT NULL DEFAULT 0,
+          `retries` INT NOT NULL DEFAULT 0,
+          `error` TEXT NULL,
+          KEY `by_job` (`job`, `id`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+        """,
+    ]
+
+    let db: MySQLConnection
+    let job: String
+
+    public init(db: MySQLConnection, job: String) {
+        self.db = db
+        self.job = job
+    }
+
+    public func createTables() throws {
+        for sql in Self.ddl { try db.execute(sql) }
+    }
+
+    /// One run per job at a time. GET_LOCK belongs to this connection, so the lock dies with
+    /// the process: a crashed run never blocks the next one.
+    public func lock() throws -> Bool {
+        let rows = try db.prepare("SELECT GET_LOCK(?, 0)").query([.text(lockName)])
+        return rows.first?.first??.hasPrefix("1") ?? false
+    }
+
+    var lockName: String { "dingsync:\(job)" }
+
+    public func watermark() throws -> Int64? {
+        let rows = try db.prepare("SELECT `watermark_ms` FROM `dingsync_state` WHERE `job` = ?").query([.text(job)])
+        return rows.first?.first.flatMap { $0.flatMap { Int64($0) } }
+    }
+
+    /// Called inside the transaction that commits the data the watermark vouches for.
+    public func setWatermark(_ ms: Int64) throws {
+        try db.prepare("INSERT INTO `dingsync_state` (`job`, `watermark_ms`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `watermark_ms` = VALUES(`watermark_ms`)")
+            .execute([.text(job), .int(ms)])
+    }
+
+    /// Of the given ids, the ones stored as final: those need no `get` (the quota is scarce).
+    public func finalIds(among ids: [String]) throws -> Set<String> {
+        var out: Set<String> = []
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try db.prepare("SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `is_final` = 1 AND `instance_id` IN (\(marks))")
+                .query([.text(job)] + chunk.map { .text($0) })
+            for r in rows { if let id = r.first ?? nil { out.insert(id) } }
+        }
+        return out
+    }
+
+    /// Instances still open (created within `sinceMs`) and pending rejects: every run fetches them again.
+    public func idsToRevisit(openSinceMs: Int64) throws -> [String] {
+        let rows = try db.prepare("""
+            SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `is_final` = 0 AND `create_time_ms` >= ?
+            UNION SELECT `instance_id` FROM `dingsync_rejects` WHERE `job` = ?
+            """).query([.text(job), .int(openSinceMs), .text(job)])
+        return rows.compactMap { $0.first ?? nil }.sorted()
+    }
+
+    public func recordInstances(_ details: [InstanceDetail], nowMs: Int64) throws {
+        guard !details.isEmpty else { return }
+        let tuple = "(?, ?, ?, ?, ?, ?, ?)"
+        let sql = "REPLACE INTO `dingsync_instances` (`job`, `instance_id`, `create_time_ms`, `status`, `is_final`, `fetched_at_ms`, `detail`) VALUES "
+            + Array(repeating: tuple, count: details.count).joined(separator: ",")
+        var params: [MySQLValue] = []
+        params.reserveCapacity(details.count * 7)
+        for d in details {
+            let created = d.attributes["create_time"].flatMap(DingTalkTime.parseBeijing)
+            params += [.text(job), .text(d.id), created.map { .int($0) } ?? .null, d.status.map { .text($0) } ?? .null,
+                       .int(d.isFinal ? 1 : 0), .int(nowMs), .text(d.rawJSON)]
+        }
+        try db.prepare(sql).execute(params)
+    }
+
+    public func recordReject(_ r: MappingReject) throws {
+        try db.prepare("""
+            INSERT INTO `dingsync_rejects` (`job`, `instance_id`, `column_name`, `raw_value`, `reason`) VALUES (?, ?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE `column_name` = VALUES(`column_name`), `raw_value` = VALUES(`raw_value`),
+              `reason` = VALUES(`reason`), `attempts` = `attempts` + 1
+            """).execute([.text(job), .text(r.instanceId), .text(String(r.column.prefix(64))),
+                          r.rawValue.map { .text($0) } ?? .null, .text(r.reason)])
+    }
+
+    public func clearRejects(_ ids: [String]) throws {
+        guard !ids.isEmpty else { return }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        try db.prepare("DELETE FROM `dingsync_rejects` WHERE `job` = ? AND `instance_id` IN (\(marks))")
+            .execute([.text(job)] + ids.map { .text($0) })
+    }
+
+    public func startRun(mode: String, fromMs: Int64?, toMs: Int64?) throws -> Int64? {
+        try db.prepare("INSERT INTO `dingsync_runs` (`job`, `mode`, `from_ms`, `to_ms`) VALUES (?, ?, ?, ?)")
+            .execute([.text(job), .text(mode), fromMs.map { .int($0) } ?? .null, toMs.map { .int($0) } ?? .null])
+        return try db.query("SELECT LAST_INSERT_ID()").first?.first?.flatMap { Int64($0) }
+    }
+
+    public func finishRun(id: Int64, summary: RunSummary, status: ExitStatus, error: String?) throws {
+        try db.prepare("""
+            UPDATE `dingsync_runs` SET `finished_at` = CURRENT_TIMESTAMP, `status` = ?, `exit_code` = ?, `listed` = ?,
+              `fetched` = ?, `written` = ?, `skipped` = ?, `rejected` = ?, `api_calls` = ?, `retries` = ?, `error` = ?
+            WHERE `id` = ?
+            """).execute([.text(status == .ok ? "ok" : (status == .rejects ? "rejects" : "failed")), .int(Int64(status.rawValue)),
+                          .int(Int64(summary.listed)), .int(Int64(summary.fetched)), .int(Int64(summary.written)),
+                          .int(Int64(summary.skipped)), .int(Int64(summary.rejected)), .int(Int64(summary.calls.total)),
+                          .int(Int64(summary.calls.retries)), error.map { .text($0) } ?? .null, .int(id)])
+    }
+}

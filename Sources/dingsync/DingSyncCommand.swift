@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct DingSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dingsync",
+        abstract: "Keep a MySQL table in step with a DingTalk approval form (不漏单).",
+        subcommands: [SyncCommand.self, BackfillCommand.self])
+}
