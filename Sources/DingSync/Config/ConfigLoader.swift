@@ -86,7 +86,8 @@ public enum ConfigLoader {
         let s = MySQLSettings(
             host: r.string("host", default: "127.0.0.1")!,
             port: r.int("port", default: 3306, in: 1...65_535),
-            socket: r.string("socket"),
+            // "${MYSQL_SOCKET:-}" is how a shared config says "no socket here".
+            socket: r.string("socket", allowEmpty: true).flatMap { $0.isEmpty ? nil : $0 },
             user: r.string("user", required: true) ?? "",
             password: r.string("password", default: "", allowEmpty: true)!,
             database: r.string("database", required: true) ?? "",

@@ -1,0 +1,109 @@
+import DingTalkSimulator
+import Foundation
+import XCTest
+
+/// The built executable against the loopback simulator (through libcurl) and a real MariaDB.
+final class EndToEndTests: XCTestCase {
+    func testSyncWritesEveryColumnOfEveryRow() throws {
+        let instances = JobFixture.generate(count: 300, days: 40)
+        let job = try JobFixture(instances: instances)
+        let db = try XCTUnwrap(job.database)
+
+        let result = try job.run(["sync"])
+        XCTAssertEqual(result.code, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "", "sync prints no data to stdout")
+
+        let rows = try db.rows("SELECT \(ReferenceTruth.columns.map { "`\($0)`" }.joined(separator: ",")) FROM master_wan_recharge ORDER BY bfn_id")
+        let expected = instances.sorted { $0.id < $1.id }.map { ReferenceTruth.row($0, .mysql) }
+        XCTAssertEqual(rows.count, expected.count)
+        for (got, want) in zip(rows, expected) {
+            for (i, column) in ReferenceTruth.columns.enumerated() where got[i] != want[i] {
+                XCTFail("instance \(want[0]!), column \(column): got \(got[i] ?? "NULL"), want \(want[i] ?? "NULL")")
+            }
+        }
+        XCTAssertTrue(result.stderr.contains("written 300"), result.stderr)
+    }
+
+    func testAwkwardStringsArriveByteForByte() throws {
+        let instances = JobFixture.generate(count: 200, days: 10, seed: 11)
+        let job = try JobFixture(instances: instances)
+        let db = try XCTUnwrap(job.database)
+        XCTAssertEqual(try job.run(["sync"]).code, 0)
+
+        // HEX() compares bytes, not collation-equal strings.
+        let stored = Dictionary(uniqueKeysWithValues: try db.rows("SELECT bfn_id, HEX(purpose_details), HEX(expenses_explanation), HEX(payee_name) FROM master_wan_recharge")
+            .map { ($0[0]!, Array($0.dropFirst())) })
+        var seen: Set<String> = []
+        for s in instances {
+            for (i, label) in ["用途明细", "费用说明", "收款人姓名"].enumerated() {
+                guard let v = s.components.first(where: { $0.name == label })?.value, v != "", v != "null" else { continue }
+                XCTAssertEqual(stored[s.id]?[i], v.utf8.map { String(format: "%02X", $0) }.joined(), "\(s.id) \(label)")
+                if v.unicodeScalars.contains(where: { $0.value > 0xFFFF }) { seen.insert("4-byte emoji") }
+                if v.contains("'") || v.contains("\"") { seen.insert("quotes") }
+                if v.contains("\\") { seen.insert("backslash") }
+                if v.uppercased().contains("DROP TABLE") { seen.insert("SQL fragment") }
+            }
+        }
+        XCTAssertEqual(seen, ["4-byte emoji", "quotes", "backslash", "SQL fragment"], "the generator must exercise every awkward case")
+    }
+
+    func testBackfillDryRunPrintsOneJSONObjectPerInstanceAndTouchesNoDatabase() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let instances = JobFixture.generate(count: 120, days: 20, seed: 3, nowMs: now)
+        // No database at all: the config's socket points nowhere.
+        let job = try JobFixture(instances: instances, withDatabase: false)
+        let from = JobFixture.isoUTC(now - 15 * 86_400_000), to = JobFixture.isoUTC(now - 5 * 86_400_000)
+        let result = try job.run(["backfill", "--from", from, "--to", to, "--dry-run", "--format", "jsonl"])
+        XCTAssertEqual(result.code, 0, result.stderr)
+
+        let fromMs = now / 1000 * 1000 - 15 * 86_400_000, toMs = now / 1000 * 1000 - 5 * 86_400_000
+        let inRange = instances.filter { $0.createTimeMs >= fromMs && $0.createTimeMs < toMs }
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, inRange.count)
+        XCTAssertGreaterThan(inRange.count, 20)
+        let want = Dictionary(uniqueKeysWithValues: inRange.map { ($0.id, ReferenceTruth.row($0, .jsonl)) })
+        for line in lines {
+            // Keys in mapping order.
+            let keys = ReferenceTruth.columns.compactMap { c in line.range(of: "\"\(c)\":").map { (c, $0.lowerBound) } }
+            XCTAssertEqual(keys.map(\.0), ReferenceTruth.columns)
+            XCTAssertEqual(keys.map(\.1), keys.map(\.1).sorted(), "keys must follow the mapping order")
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let id = try XCTUnwrap(object["bfn_id"] as? String)
+            let expected = try XCTUnwrap(want[id])
+            for (i, c) in ReferenceTruth.columns.enumerated() {
+                let got = object[c] is NSNull ? nil : object[c] as? String
+                XCTAssertEqual(got, expected[i], "\(id) \(c)")
+            }
+        }
+    }
+
+    func testSecondRunSpendsNoGetOnFinalInstances() throws {
+        let instances = JobFixture.generate(count: 150, days: 30, seed: 5)
+        let job = try JobFixture(instances: instances)
+        XCTAssertEqual(try job.run(["sync"]).code, 0)
+        job.simulator.resetCounters()
+        let second = try job.run(["sync"])
+        XCTAssertEqual(second.code, 0, second.stderr)
+        for s in instances where s.isFinal {
+            XCTAssertEqual(job.simulator.getCalls(for: s.id), 0, "final instance \(s.id) fetched again")
+        }
+        let open = instances.filter { !$0.isFinal }
+        XCTAssertFalse(open.isEmpty)
+        XCTAssertEqual(job.simulator.calls(.get), open.count, "open instances are re-fetched, once each")
+    }
+
+    func testSecretsNeverReachOutput() throws {
+        let instances = JobFixture.generate(count: 30, days: 5, seed: 9)
+        let job = try JobFixture(instances: instances)
+        let results = [try job.run(["sync", "--log-level", "trace"]),
+                       try job.run(["sync", "--log-format", "json", "--log-level", "trace"]),
+                       try job.run(["sync"], extraEnv: ["MYSQL_PASSWORD": "wrong-\(job.env["MYSQL_PASSWORD"]!)"])]
+        XCTAssertEqual(results[2].code, 77, results[2].stderr)
+        for r in results {
+            for secret in [job.env["DINGTALK_APP_SECRET"]!, job.env["MYSQL_PASSWORD"]!] {
+                XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret), "secret leaked: \(r.stderr)")
+            }
+            XCTAssertFalse(r.stderr.contains("access_token="), r.stderr)
+        }
+    }
+}
