@@ -71,8 +71,28 @@ struct FormLookup: Sendable {
     static func isEmptyTable(_ value: String) -> Bool {
         guard value.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == 0x5B
         else { return false }
+        // Rows carry "rowValue"; finding it is enough to know the table has data, without a parse.
+        if containsRowValue(value) { return false }
         guard let array = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [Any] else { return false }
         return array.allSatisfy { ($0 as? [String: Any])?["rowValue"] == nil }
+    }
+
+    private static func containsRowValue(_ value: String) -> Bool {
+        let needle = Array("\"rowValue\"".utf8)
+        var value = value
+        return value.withUTF8 { b in
+            guard b.count >= needle.count else { return false }
+            var i = 0
+            while i <= b.count - needle.count {
+                if b[i] == needle[0] {
+                    var k = 1
+                    while k < needle.count, b[i + k] == needle[k] { k += 1 }
+                    if k == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// The components nested in a suite's value, flattened depth first. Accepted shapes (DingTalk
