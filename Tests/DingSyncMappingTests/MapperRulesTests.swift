@@ -139,6 +139,10 @@ final class MapperRulesTests: XCTestCase {
         XCTAssertEqual(mapOne(col, instance([], attributes: [:])), .string("未知"))      // default, not mapped
         XCTAssertEqual(mapOne(col, instance([], attributes: ["status": "TERMINATED"])), .string("未知"))
 
+        // NULL is never looked up in the map, even under the key "null".
+        let nullKey = MappingEntry(field: "s", type: .string, value: "{a}", map: ["null": "空", "": "空"])
+        XCTAssertEqual(mapOne(nullKey, instance([component("a", "null")])), .null)
+
         // The default is converted like any value, and `required` only rejects what is still NULL.
         let amount = MappingEntry(field: "amt", type: .decimal, value: "{金额}", required: true, defaultValue: "0.00")
         XCTAssertEqual(mapOne(amount, instance([])), .decimal("0.00"))
