@@ -38,11 +38,9 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
         (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
     }
     /// `YYYY-MM-DD HH:MM:SS`
-    public var description: String {
-        String(format: "%04d-%02d-%02d %02d:%02d:%02d", year, month, day, hour, minute, second)
-    }
+    public var description: String { TimeText.format(self, millis: nil, offsetSeconds: nil) }
     /// `YYYY-MM-DD`
-    public var dateText: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var dateText: String { TimeText.formatDate(self) }
     public static func < (a: Self, b: Self) -> Bool {
         (a.year, a.month, a.day, a.hour, a.minute, a.second) < (b.year, b.month, b.day, b.hour, b.minute, b.second)
     }
