@@ -87,9 +87,11 @@ extension DingTalkSimulator {
                 let mid = (lo + hi) / 2
                 if all[mid].createTimeMs < start { lo = mid + 1 } else { hi = mid }
             }
+            // Only as far as this page plus one id (to know whether a next page exists).
+            let needed = min(Self.maxReadableIds, cursor + pageSize + 1)
             var matching: [String] = []
             var i = lo
-            while i < all.count, all[i].createTimeMs <= end, matching.count < Self.maxReadableIds {
+            while i < all.count, all[i].createTimeMs <= end, matching.count < needed {
                 let inst = all[i]
                 if inst.processCode == code, userSet.isEmpty || userSet.contains(inst.originatorUserId) {
                     matching.append(inst.id)
