@@ -1,1 +1,218 @@
 import Foundation
+import Synchronization
+
+public struct SimulatorOptions: Sendable {
+    public var appKey = "sim-app-key"
+    public var appSecret = "sim-app-secret"
+    /// Always known to `listids`, even with no instances; process codes of added instances
+    /// are known too.
+    public var processCode = "PROC-SIM-WAN-RECHARGE"
+    public var tokenLifetimeSeconds = 7200
+    public var tokenErrorStyle = TokenErrorStyle.alternate
+    /// Epoch ms. Drives token expiry, `listids` window checks, the default `end_time` and the
+    /// per-second QPS window; tests fix it to make those deterministic.
+    public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Added to every answer (real wall-clock sleep).
+    public var latencyMs = 0
+    public var faults = FaultOptions()
+
+    public init() {}
+}
+
+/// A loopback fake of DingTalk's token and approval-instance APIs.
+///
+/// Requests flow through a fixed pipeline (see Pipeline.swift): count → latency → faults and
+/// gates (ban, transport, token, throttling, quota, permission, transient errors) → route.
+/// All mutable state lives behind one mutex; handlers never sleep while holding it.
+public final class DingTalkSimulator: Sendable {
+    public let options: SimulatorOptions
+    let state: Mutex<SimState>
+    let server: HTTPServer
+
+    public init(options: SimulatorOptions = .init()) {
+        self.options = options
+        var s = SimState()
+        s.faults = options.faults
+        s.quotaLeft = options.faults.quotaRemaining
+        self.state = Mutex(s)
+        // The handler needs self, and self needs the server: break the cycle with a box
+        // that is filled right after init.
+        let box = WeakBox()
+        self.server = HTTPServer { request in
+            guard let sim = box.value else { return .text("gone", status: 503) }
+            return sim.handle(request)
+        }
+        box.value = self
+    }
+
+    deinit { server.stop() }
+
+    /// Starts listening on 127.0.0.1 (`port` 0 = ephemeral; read `port` afterwards).
+    public func start(port: Int = 0) throws { try server.start(port: port) }
+    public func stop() { server.stop() }
+    public var port: Int { server.port }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    // MARK: data
+
+    public func add(_ instances: [SimInstance]) {
+        state.withLock { s in
+            for i in instances { s.instances[i.id] = i }
+            s.sortedCache = nil
+        }
+    }
+
+    public func update(_ id: String, _ change: (inout SimInstance) -> Void) {
+        state.withLock { s in
+            guard var i = s.instances[id] else { return }
+            change(&i)
+            i.id = id
+            s.instances[id] = i
+            s.sortedCache = nil
+        }
+    }
+
+    public func remove(_ id: String) {
+        state.withLock { s in
+            s.instances[id] = nil
+            s.sortedCache = nil
+        }
+    }
+
+    public func instance(_ id: String) -> SimInstance? { state.withLock { $0.instances[id] } }
+
+    /// Snapshot sorted by creation time, then id (the order `listids` serves).
+    public func instances() -> [SimInstance] { state.withLock { $0.sorted() } }
+
+    /// What DingTalk does when an approved instance is modified or revoked: a *new* instance
+    /// (new id, new creation time) pointing at the original, and the original gains the new id
+    /// in `attached_process_instance_ids`. The new one starts as a copy of the original,
+    /// RUNNING with an empty result, before `change` is applied.
+    @discardableResult
+    public func modify(originalId: String, at createTimeMs: Int64, biz: String,
+                       change: (inout SimInstance) -> Void = { _ in }) -> SimInstance {
+        state.withLock { s in
+            guard var original = s.instances[originalId] else {
+                preconditionFailure("modify: no instance \(originalId)")
+            }
+            s.derivedCount += 1
+            var fresh = original
+            fresh.id = SimIDs.uuid(seed: SplitMix64.mix(UInt64(bitPattern: createTimeMs), s.derivedCount ^ 0xA11CE))
+            fresh.createTimeMs = createTimeMs
+            fresh.finishTimeMs = nil
+            fresh.status = "RUNNING"
+            fresh.result = ""
+            fresh.bizAction = biz
+            fresh.mainProcessInstanceId = originalId
+            fresh.attachedIds = []
+            fresh.businessId = SimIDs.businessId(createTimeMs: createTimeMs, sequence: Int(s.derivedCount % 100_000))
+            change(&fresh)
+            original.attachedIds.append(fresh.id)
+            s.instances[originalId] = original
+            s.instances[fresh.id] = fresh
+            s.sortedCache = nil
+            return fresh
+        }
+    }
+
+    // MARK: counters and faults
+
+    /// Requests received for `api`, faulted ones included.
+    public func calls(_ api: SimAPI) -> Int { state.withLock { $0.calls[api, default: 0] } }
+    /// `get` requests naming `id`, faulted ones included.
+    public func getCalls(for id: String) -> Int { state.withLock { $0.getCalls[id, default: 0] } }
+    public func faultCount(_ kind: FaultKind) -> Int { state.withLock { $0.faultCounts[kind, default: 0] } }
+    /// Tokens issued so far (a renewal of a still-valid token is not a new one).
+    public func tokensIssued() -> Int { state.withLock { $0.tokensIssued } }
+    /// The quota left, when a quota is set.
+    public func quotaRemaining() -> Int? { state.withLock { $0.quotaLeft } }
+
+    public func resetCounters() {
+        state.withLock { s in
+            s.calls = [:]
+            s.getCalls = [:]
+            s.faultCounts = [:]
+        }
+    }
+
+    /// Replaces the faults; also restarts the quota from `f.quotaRemaining` and the QPS windows.
+    public func setFaults(_ f: FaultOptions) {
+        state.withLock { s in
+            s.faults = f
+            s.quotaLeft = f.quotaRemaining
+            s.qpsWindows = [:]
+        }
+    }
+
+    public var faults: FaultOptions { state.withLock { $0.faults } }
+
+    /// Kills the current token now, as if it had expired.
+    public func expireToken() { state.withLock { $0.token = nil } }
+}
+
+struct IssuedToken {
+    var value: String
+    var expiresAtMs: Int64
+    var uses: Int
+}
+
+struct SimState {
+    var instances: [String: SimInstance] = [:]
+    var sortedCache: [SimInstance]?
+    var derivedCount: UInt64 = 0
+    var token: IssuedToken?
+    var tokensIssued = 0
+    var tokenErrors = 0
+    var banAnswers = 0
+    var calls: [SimAPI: Int] = [:]
+    var getCalls: [String: Int] = [:]
+    var faultCounts: [FaultKind: Int] = [:]
+    var faults = FaultOptions()
+    var quotaLeft: Int?
+    var qpsWindows: [SimAPI: (second: Int64, count: Int)] = [:]
+    var requestIndex: UInt64 = 0
+
+    mutating func sorted() -> [SimInstance] {
+        if let c = sortedCache { return c }
+        let c = instances.values.sorted {
+            $0.createTimeMs != $1.createTimeMs ? $0.createTimeMs < $1.createTimeMs : $0.id < $1.id
+        }
+        sortedCache = c
+        return c
+    }
+}
+
+final class WeakBox: @unchecked Sendable {
+    // Written once before the server can call it (start() comes after init).
+    weak var value: DingTalkSimulator?
+}
+
+/// DingTalk-looking identifiers.
+enum SimIDs {
+    static func uuid(seed: UInt64) -> String {
+        var g = SplitMix64(seed: seed)
+        let a = g.next(), b = g.next()
+        let hex = String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
+        let c = Array(hex)
+        return "\(String(c[0..<8]))-\(String(c[8..<12]))-\(String(c[12..<16]))-\(String(c[16..<20]))-\(String(c[20..<32]))"
+    }
+
+    /// 审批单编号: Beijing `yyyyMMddHHmm` + a 5-digit sequence, like DingTalk's.
+    static func businessId(createTimeMs: Int64, sequence: Int) -> String {
+        let p = BeijingTime.parts(createTimeMs)
+        let pad = BeijingTime.pad
+        return "\(pad(p.year, 4))\(pad(p.month, 2))\(pad(p.day, 2))\(pad(p.hour, 2))\(pad(p.minute, 2))\(pad(sequence, 5))"
+    }
+
+    static func random(_ n: Int, alphabet: String = "0123456789abcdefghijklmnopqrstuvwxyz") -> String {
+        let chars = Array(alphabet)
+        var g = SystemRandomNumberGenerator()
+        return String((0..<n).map { _ in chars[Int(g.next() % UInt64(chars.count))] })
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,1 +1,85 @@
 import DingTalkSimulator
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// dingsim: a seeded fake DingTalk for the demo and benchmarks. Runs until SIGTERM/SIGINT.
+let usage = """
+usage: dingsim [--port N] [--seed N] [--count N] [--days N] [--latency-ms N] [--qps N]
+               [--app-key K] [--app-secret S] [--process-code P] [--port-file PATH]
+"""
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("dingsim: \(message)\n\(usage)\n".utf8))
+    exit(64)
+}
+
+var port = 0, seed: UInt64 = 42, count = 300, days = 40, latency = 0
+var qps: Int?
+var portFile: String?
+var options = SimulatorOptions()
+
+var args = CommandLine.arguments.dropFirst()
+while let flag = args.popFirst() {
+    if flag == "-h" || flag == "--help" { print(usage); exit(0) }
+    guard let value = args.popFirst() else { fail("\(flag) needs a value") }
+    func number<T: FixedWidthInteger>(_: T.Type) -> T {
+        guard let n = T(value), n >= 0 else { fail("\(flag) wants a non-negative integer, got \(value)") }
+        return n
+    }
+    switch flag {
+    case "--port": port = number(Int.self)
+    case "--seed": seed = number(UInt64.self)
+    case "--count": count = number(Int.self)
+    case "--days": days = number(Int.self)
+    case "--latency-ms": latency = number(Int.self)
+    case "--qps": qps = number(Int.self)
+    case "--app-key": options.appKey = value
+    case "--app-secret": options.appSecret = value
+    case "--process-code": options.processCode = value
+    case "--port-file": portFile = value
+    default: fail("unknown option \(flag)")
+    }
+}
+
+options.latencyMs = latency
+options.faults.qpsLimitPerAPI = qps
+let now = options.now()
+var generator = ReferenceFormGenerator(seed: seed, processCode: options.processCode)
+let sim = DingTalkSimulator(options: options)
+sim.add(generator.make(count: count, fromMs: now - Int64(days) * 86_400_000, toMs: now))
+
+do {
+    try sim.start(port: port)
+} catch {
+    FileHandle.standardError.write(Data("dingsim: cannot listen on 127.0.0.1:\(port): \(error)\n".utf8))
+    exit(69)
+}
+if let portFile {
+    do {
+        try "\(sim.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
+    } catch {
+        FileHandle.standardError.write(Data("dingsim: cannot write \(portFile): \(error)\n".utf8))
+        sim.stop()
+        exit(73)
+    }
+}
+// Written unbuffered: scripts wait for this line before they start the client.
+FileHandle.standardOutput.write(Data("dingsim listening on \(sim.baseURL) process_code=\(options.processCode)\n".utf8))
+
+// Signals arrive on a dispatch source so shutdown runs as ordinary code, not in a handler.
+signal(SIGPIPE, SIG_IGN)
+var sources: [DispatchSourceSignal] = []
+for sig in [SIGTERM, SIGINT] {
+    signal(sig, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+    source.setEventHandler {
+        sim.stop()
+        exit(0)
+    }
+    source.resume()
+    sources.append(source)
+}
+dispatchMain()
