@@ -216,6 +216,7 @@ cmd_stop() {
         echo "mariadb.sh: not running" >&2
     fi
     rm -f "$PIDFILE"
+    rm -rf "$SOCKDIR"  # ours alone: named after the hash of our data dir
 }
 
 # Simulates a crash for fault tests: no clean shutdown, same data dir, same port if free.

@@ -46,6 +46,14 @@ final class ConnectionTests: DatabaseTestCase {
         XCTAssertTrue(error?.message.contains("***") ?? false, error?.message ?? "")
     }
 
+    func testLoadDataLocalIsDisabled() throws {
+        // A hostile server could otherwise ask the client for any local file.
+        try db.execute("CREATE TABLE t (line TEXT)")
+        let error = expectMySQLError { try self.db.execute("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE t") }
+        XCTAssertNotNil(error)
+        XCTAssertEqual(try scalar("SELECT COUNT(*) FROM t"), "0")
+    }
+
     func testUnknownDatabaseTableAndColumnAreClassified() throws {
         var options = server.socketOptions(database: "dsmt_does_not_exist_\(UInt32.random(in: 0...99999))")
         options.connectTimeoutSeconds = 5
