@@ -56,6 +56,8 @@ port_free() {
         python3 - "$port" <<'PY' 2>/dev/null
 import socket, sys
 s = socket.socket()
+# Like mariadbd itself: TIME_WAIT leftovers of a killed server must not count as taken.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -108,8 +110,17 @@ launch() {
                 --max-connections=500 --max-allowed-packet=256M)
     if [[ "$(id -u)" == 0 ]]; then args+=(--user=root); fi
     rm -f "$PIDFILE"
-    # setsid + nohup: the server must outlive this script and its terminal.
-    setsid nohup "$server" "${args[@]}" </dev/null >>"$ERRLOG" 2>&1 &
+    # setsid + nohup: the server must outlive this script and its terminal. Every
+    # inherited descriptor above 2 is closed first: a caller that waits for EOF on a
+    # pipe or socket it gave us (Foundation's Process does) would otherwise hang for
+    # as long as the server lives.
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd="${fd##*/}"
+            ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec setsid nohup "$server" "${args[@]}" </dev/null >>"$ERRLOG" 2>&1
+    ) &
     local launched=$!
     local waited=0
     while ((waited < START_TIMEOUT * 5)); do
@@ -205,6 +216,7 @@ cmd_stop() {
         echo "mariadb.sh: not running" >&2
     fi
     rm -f "$PIDFILE"
+    rm -rf "$SOCKDIR"  # ours alone: named after the hash of our data dir
 }
 
 # Simulates a crash for fault tests: no clean shutdown, same data dir, same port if free.

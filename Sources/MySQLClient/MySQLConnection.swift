@@ -81,7 +81,8 @@ public final class MySQLConnection {
                                               seconds(options.writeTimeoutSeconds)), "write timeout")
         // A silent reconnect would drop session state and open transactions behind our back.
         try check(dingsync_mysql_options_bool(handle, MYSQL_OPT_RECONNECT, 0), "reconnect")
-        try check(dingsync_mysql_options_bool(handle, MYSQL_OPT_LOCAL_INFILE, 0), "local infile")
+        // Takes `unsigned int *` (unlike RECONNECT, which takes my_bool).
+        try check(dingsync_mysql_options_uint(handle, MYSQL_OPT_LOCAL_INFILE, 0), "local infile")
         // Explicit protocol: otherwise host "localhost" silently means the default socket.
         let protocolType = options.socket == nil ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET
         try check(dingsync_mysql_options_uint(handle, MYSQL_OPT_PROTOCOL, protocolType.rawValue), "protocol")
@@ -179,3 +180,7 @@ public final class MySQLConnection {
         return value == UInt64.max ? 0 : UInt64(value)
     }
 }
+
+// Explicitly not Sendable: the C handle must not be used from two threads at once.
+@available(*, unavailable)
+extension MySQLConnection: Sendable {}

@@ -78,3 +78,6 @@ public final class MySQLStatement {
         if mysql_stmt_execute(handle) != 0 { throw error("execute") }
     }
 }
+
+@available(*, unavailable)
+extension MySQLStatement: Sendable {}

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import MySQLClient
 import Synchronization
 import XCTest
@@ -43,6 +44,14 @@ final class ConnectionTests: DatabaseTestCase {
         XCTAssertEqual(error?.code, 1064)
         XCTAssertFalse(error?.description.contains(server.password) ?? true)
         XCTAssertTrue(error?.message.contains("***") ?? false, error?.message ?? "")
+    }
+
+    func testLoadDataLocalIsDisabled() throws {
+        // A hostile server could otherwise ask the client for any local file.
+        try db.execute("CREATE TABLE t (line TEXT)")
+        let error = expectMySQLError { try self.db.execute("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE t") }
+        XCTAssertNotNil(error)
+        XCTAssertEqual(try scalar("SELECT COUNT(*) FROM t"), "0")
     }
 
     func testUnknownDatabaseTableAndColumnAreClassified() throws {
@@ -90,9 +99,36 @@ final class ConnectionTests: DatabaseTestCase {
         let second = expectMySQLError { _ = try victim.query("SELECT @marker") }
         XCTAssertEqual(second?.isConnectionLost, true, "got \(String(describing: second))")
         let third = expectMySQLError { _ = try statement.query([.int(1)]) }
-        XCTAssertNotNil(third)
+        XCTAssertEqual(third?.isConnectionLost, true, "got \(String(describing: third))")
         XCTAssertEqual(try scalar("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(id)"), "0")
         XCTAssertTrue(db.isAlive)
+    }
+
+    func testServerCrashIsConnectionLostAndCommittedRowsSurvive() throws {
+        try db.execute("CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB")
+        try db.prepare("INSERT INTO t VALUES (?)").execute([.int(7)])
+        let other = try connect(tcp: true)
+        try other.begin()
+        try other.prepare("INSERT INTO t VALUES (?)").execute([.int(8)])
+
+        try runScript("restart")  // kill -9 and start again on the same data dir
+
+        XCTAssertEqual(expectMySQLError { _ = try self.db.query("SELECT 1") }?.isConnectionLost, true)
+        XCTAssertEqual(expectMySQLError { try other.commit() }?.isConnectionLost, true)
+        let fresh = try connect(tcp: true)
+        XCTAssertEqual(try fresh.query("SELECT id FROM t ORDER BY id"), [["7"]])
+    }
+
+    private func runScript(_ command: String) throws {
+        guard let script = ProcessInfo.processInfo.environment["DINGSYNC_TEST_MARIADB_SCRIPT"] else {
+            throw TestServer.Missing(variable: "DINGSYNC_TEST_MARIADB_SCRIPT")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, command]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "\(script) \(command) failed")
     }
 
     func testConnectionsWorkFromOtherThreads() throws {
