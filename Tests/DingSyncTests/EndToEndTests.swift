@@ -30,12 +30,14 @@ final class EndToEndTests: XCTestCase {
         let db = try XCTUnwrap(job.database)
         XCTAssertEqual(try job.run(["sync"]).code, 0)
 
-        // HEX() compares bytes, not collation-equal strings.
-        let stored = Dictionary(uniqueKeysWithValues: try db.rows("SELECT bfn_id, HEX(purpose_details), HEX(expenses_explanation), HEX(payee_name) FROM master_wan_recharge")
+        // HEX() compares bytes, not collation-equal strings; every text column of the form.
+        let textColumns = ReferenceTruth.labels.keys.filter { !ReferenceTruth.decimals.contains($0) }.sorted()
+        let stored = Dictionary(uniqueKeysWithValues: try db.rows("SELECT bfn_id, \(textColumns.map { "HEX(`\($0)`)" }.joined(separator: ",")) FROM master_wan_recharge")
             .map { ($0[0]!, Array($0.dropFirst())) })
         var seen: Set<String> = []
         for s in instances {
-            for (i, label) in ["用途明细", "费用说明", "收款人姓名"].enumerated() {
+            for (i, column) in textColumns.enumerated() {
+                let label = ReferenceTruth.labels[column]!
                 guard let v = s.components.first(where: { $0.name == label })?.value, v != "", v != "null" else { continue }
                 XCTAssertEqual(stored[s.id]?[i], v.utf8.map { String(format: "%02X", $0) }.joined(), "\(s.id) \(label)")
                 if v.unicodeScalars.contains(where: { $0.value > 0xFFFF }) { seen.insert("4-byte emoji") }

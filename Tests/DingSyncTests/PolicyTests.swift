@@ -5,24 +5,30 @@ import XCTest
 
 /// Pure units: retry policy, window planning, error classification, answer decoding.
 final class PolicyTests: XCTestCase {
-    struct FixedRNG: RandomNumberGenerator {
-        var value: UInt64
-        mutating func next() -> UInt64 { value }
+    /// Samples many delays: all within [floor, ceiling], and the largest close to the ceiling.
+    func delays(_ p: RetryPolicy, attempt: Int, _ cls: DingTalkError.Class) -> ClosedRange<Int>? {
+        var rng = SystemRandomNumberGenerator()
+        var values: [Int] = []
+        for _ in 0..<2_000 {
+            guard let d = p.delayMs(afterAttempt: attempt, errorClass: cls, using: &rng) else { return nil }
+            values.append(d)
+        }
+        return values.min()!...values.max()!
     }
 
     func testBackoffIsExponentialWithFullJitterAndCapped() {
         let p = RetryPolicy(RetrySettings(maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 3_000))
-        var high = FixedRNG(value: .max), low = FixedRNG(value: 0)
-        XCTAssertEqual(p.delayMs(afterAttempt: 1, errorClass: .transient, using: &high), 500)
-        XCTAssertEqual(p.delayMs(afterAttempt: 2, errorClass: .transient, using: &high), 1_000)
-        XCTAssertEqual(p.delayMs(afterAttempt: 3, errorClass: .transient, using: &high), 2_000)
-        XCTAssertEqual(p.delayMs(afterAttempt: 5, errorClass: .transient, using: &high), 3_000, "capped at max_delay_ms")
-        XCTAssertEqual(p.delayMs(afterAttempt: 1, errorClass: .transient, using: &low), 0, "full jitter reaches zero")
-        XCTAssertNil(p.delayMs(afterAttempt: 6, errorClass: .transient, using: &high), "max_attempts counts the first try")
-        XCTAssertEqual(p.delayMs(afterAttempt: 1, errorClass: .throttled, using: &low), 1_000, "throttling waits at least a second")
-        XCTAssertEqual(p.delayMs(afterAttempt: 1, errorClass: .token, using: &high), 0)
+        for (attempt, ceiling) in [(1, 500), (2, 1_000), (3, 2_000), (4, 3_000), (5, 3_000)] {
+            let r = delays(p, attempt: attempt, .transient)!
+            XCTAssertLessThanOrEqual(r.upperBound, ceiling, "attempt \(attempt)")
+            XCTAssertGreaterThan(r.upperBound, ceiling * 9 / 10, "attempt \(attempt) reaches near its ceiling")
+            XCTAssertLessThan(r.lowerBound, ceiling / 10, "full jitter reaches near zero")
+        }
+        XCTAssertNil(delays(p, attempt: 6, .transient), "max_attempts counts the first try")
+        XCTAssertGreaterThanOrEqual(delays(p, attempt: 1, .throttled)!.lowerBound, 1_000, "throttling waits at least a second")
+        XCTAssertEqual(delays(p, attempt: 1, .token), 0...0, "a fresh token needs no wait")
         for cls: DingTalkError.Class in [.quota, .permission, .configuration, .ipBan, .instance] {
-            XCTAssertNil(p.delayMs(afterAttempt: 1, errorClass: cls, using: &high), "\(cls) is never retried")
+            XCTAssertNil(delays(p, attempt: 1, cls), "\(cls) is never retried")
         }
     }
 
@@ -79,6 +85,6 @@ final class PolicyTests: XCTestCase {
 
     func testRedactedURLsDropTheQuery() {
         XCTAssertEqual(HTTPRequest.redact("http://h/gettoken?appkey=a&appsecret=s"), "http://h/gettoken?…")
-        XCTAssertFalse(HTTPError(kind: .connect, code: 7, message: "m", url: "http://h/x?access_token=T").description.contains("T"))
+        XCTAssertFalse(HTTPError(kind: .connect, code: 7, message: "m", url: "http://h/x?access_token=tok-SECRET").description.contains("tok-SECRET"))
     }
 }
