@@ -52,8 +52,10 @@ public struct HTTPResponse: Sendable {
 
 public enum HTTPServerError: Error, CustomStringConvertible {
     case socket(String, Int32)
+    case alreadyStarted
     public var description: String {
         switch self {
+        case .alreadyStarted: return "the server is already running"
         case .socket(let what, let err): return "\(what) failed: \(String(cString: strerror(err)))"
         }
     }
@@ -90,6 +92,7 @@ public final class HTTPServer: Sendable {
 
     /// Binds 127.0.0.1:`port` (0 = ephemeral) and starts accepting.
     public func start(port requested: Int = 0) throws {
+        guard state.withLock({ $0.listenFD < 0 }) else { throw HTTPServerError.alreadyStarted }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPServerError.socket("socket", errno) }
         var one: Int32 = 1

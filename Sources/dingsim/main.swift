@@ -1,11 +1,20 @@
 import DingTalkSimulator
-import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// dingsim: a seeded fake DingTalk for the demo and benchmarks. Runs until SIGTERM/SIGINT.
+
+// Block SIGTERM/SIGINT before any thread exists, so every thread inherits the mask and the
+// signals can only be taken by the sigwait at the end. (A dispatch signal source registers
+// asynchronously after resume(): a SIGTERM right after start-up could be ignored and lost.)
+var stopSignals = sigset_t()
+sigemptyset(&stopSignals)
+sigaddset(&stopSignals, SIGTERM)
+sigaddset(&stopSignals, SIGINT)
+pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+signal(SIGPIPE, SIG_IGN)
 let usage = """
 usage: dingsim [--port N] [--seed N] [--count N] [--days N] [--latency-ms N] [--qps N]
                [--app-key K] [--app-secret S] [--process-code P] [--port-file PATH]
@@ -69,17 +78,9 @@ if let portFile {
 // Written unbuffered: scripts wait for this line before they start the client.
 FileHandle.standardOutput.write(Data("dingsim listening on \(sim.baseURL) process_code=\(options.processCode)\n".utf8))
 
-// Signals arrive on a dispatch source so shutdown runs as ordinary code, not in a handler.
-signal(SIGPIPE, SIG_IGN)
-var sources: [DispatchSourceSignal] = []
-for sig in [SIGTERM, SIGINT] {
-    signal(sig, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-    source.setEventHandler {
-        sim.stop()
-        exit(0)
-    }
-    source.resume()
-    sources.append(source)
-}
-dispatchMain()
+// The signals stay blocked since the top of main, so one sent at any moment after the line
+// above is pending here rather than lost.
+var received: Int32 = 0
+while sigwait(&stopSignals, &received) != 0 {}
+sim.stop()
+exit(0)
