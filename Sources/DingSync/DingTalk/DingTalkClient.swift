@@ -137,10 +137,15 @@ public final class DingTalkClient {
                 let request = HTTPRequest(method: .post, url: "\(settings.baseURL)\(path)?access_token=\(Self.percent(token))",
                                           headers: [("Content-Type", "application/json; charset=utf-8")],
                                           body: payload, timeoutMs: settings.timeoutMs)
-                return try roundTrip(api: api, request)
+                let answer = try roundTrip(api: api, request)
+                limiter.succeeded()
+                return answer
             } catch {
                 if error.errorClass == .token, let usedToken { shared.tokens.invalidate(usedToken) }
-                if error.errorClass == .throttled { shared.counters.add { $0.throttled += 1 } }
+                if error.errorClass == .throttled {
+                    shared.counters.add { $0.throttled += 1 }
+                    limiter.throttled()
+                }
                 guard let delay = RetryPolicy(settings.retry).delayMs(afterAttempt: attempt, errorClass: error.errorClass, using: &rng)
                 else { throw error }
                 retried(error, delay)
