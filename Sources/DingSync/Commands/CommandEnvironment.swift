@@ -123,7 +123,8 @@ extension SyncCommandBody {
                 context.console.err("dingsync: warning: \(error.message)")
             }
         }
-        if let alert = context.config.alert {
+        // A dry run is someone previewing at a terminal: they see the outcome, the chat need not.
+        if let alert = context.config.alert, !summary.dryRun {
             Alerter(settings: alert, console: context.console, logger: context.logger, clock: context.clock,
                     makeTransport: context.makeTransport).alertIfNeeded(summary, exitCode: exitCode)
         }
