@@ -145,6 +145,23 @@ final class AlertTests: XCTestCase {
         XCTAssertEqual(sim.robotMessages().count, 1)
     }
 
+    func testRobotChecksTokenAndMessageShape() throws {
+        let sim = try startedSimulator()
+        let client = try CurlHTTPClient()
+        let secret = sim.options.robotSecret!
+        func post(_ webhook: String, _ json: String) throws -> String {
+            let url = RobotSignature.signedURL(webhook: webhook, secret: secret, timestampMs: SystemClock().nowMs())
+            let r = try client.send(HTTPRequest(method: .post, url: url, headers: [("Content-Type", "application/json")], body: Data(json.utf8)))
+            return String(decoding: r.body, as: UTF8.self)
+        }
+        let wrongToken = sim.robotWebhook.replacingOccurrences(of: "sim-robot-token", with: "other-token")
+        XCTAssertTrue(try post(wrongToken, #"{"msgtype":"text","text":{"content":"x"}}"#).contains("300001"))
+        XCTAssertTrue(try post(sim.robotWebhook, #"{"msgtype":"markdown","markdown":{"title":"t"}}"#).contains("40035"))
+        XCTAssertTrue(try post(sim.robotWebhook, #"{"msgtype":"text","text":{"content":"hello"}}"#).contains("\"errcode\":0"))
+        XCTAssertEqual(sim.robotMessages().map { [$0.msgtype, $0.text] }, [["text", "hello"]])
+        XCTAssertEqual(sim.calls(.robot), 3)
+    }
+
     func testUnreachableWebhookRetriesThenWarnsWithoutTheToken() throws {
         // A port that was just free: nothing listens there.
         let sim = try startedSimulator()

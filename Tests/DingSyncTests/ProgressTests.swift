@@ -94,6 +94,18 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(log.lines, [], "a terminal gets the line, not log records")
     }
 
+    func testQuietGetsNoProgress() {
+        let clock = FakeSeconds()
+        let out = OutputCapture()
+        var logger = LogCapture().logger
+        logger.logLevel = .warning
+        let p = ProgressReporter(console: Console(), logger: logger, isTerminal: true, now: clock.read, output: out.write)
+        clock.set(100)
+        p.update(Self.figures(), phase: "fetching")
+        p.finish()
+        XCTAssertEqual(out.chunks, [])
+    }
+
     func testTerminalLineIsRedacted() {
         let console = Console()
         console.addSecrets(["phase-secret"])

@@ -10,6 +10,9 @@ import Synchronization
 public final class ProgressReporter: Sendable {
     public let isTerminal: Bool
     public let intervalSeconds: Double
+    /// Progress is info: a logger set to warnings (`--quiet`) or above gets none, on a
+    /// terminal either.
+    public let enabled: Bool
     /// How often the terminal line may be redrawn: redrawing per instance would cost more
     /// than the work it reports.
     static let redrawSeconds = 0.2
@@ -38,6 +41,7 @@ public final class ProgressReporter: Sendable {
         self.logger = logger
         self.intervalSeconds = intervalSeconds
         self.isTerminal = isTerminal ?? console.stderrIsTerminal
+        self.enabled = logger.logLevel <= .info
         self.now = now
         self.output = output ?? { FileHandle.standardError.write(Data($0.utf8)) }
         let t = now()
@@ -47,6 +51,7 @@ public final class ProgressReporter: Sendable {
     /// `phase`: a word for what the run is doing ("listing", "fetching", "revisiting", ...).
     /// `totalWindows`: the planned number of windows, when known (sharpens the ETA).
     public func update(_ s: RunSummary, phase: String, totalWindows: Int? = nil) {
+        guard enabled else { return }
         let t = now()
         let text: String? = state.withLock { st in
             guard !st.finished else { return nil }
