@@ -115,7 +115,7 @@ public enum MappingSuggestion {
             if type.hasPrefix("DD") { type.removeFirst(2) }
             if type.hasSuffix("Field") { type.removeLast(5) }
             let suffix = id.split(whereSeparator: { $0 == "-" || $0 == "_" }).last.map(String.init) ?? id
-            base = [snake(type.isEmpty ? "field" : type), snake(suffix)].filter { !$0.isEmpty }.joined(separator: "_")
+            base = [snake(type.isEmpty ? "field" : type), plain(suffix)].filter { !$0.isEmpty }.joined(separator: "_")
         }
         if base.isEmpty { base = "col_\(index)" }
         if let first = base.unicodeScalars.first, !(first.properties.isAlphabetic) { base = "f_" + base }
@@ -143,6 +143,14 @@ public enum MappingSuggestion {
         }
         while out.hasSuffix("_") { out.removeLast() }
         return out
+    }
+
+    /// Lowercase ASCII letters and digits, anything else as `_`: for ids, whose case carries no words.
+    static func plain(_ s: String) -> String {
+        let mapped = s.unicodeScalars.map { u -> String in
+            ("A"..."Z").contains(u) || ("a"..."z").contains(u) || ("0"..."9").contains(u) ? String(u).lowercased() : "_"
+        }
+        return mapped.joined().split(separator: "_").joined(separator: "_")
     }
 
     /// `d` stands for an ASCII digit; everything else must match itself.
