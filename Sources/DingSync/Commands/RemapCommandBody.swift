@@ -63,13 +63,13 @@ final class Remap {
         summary.fromMs = fromMs
         summary.toMs = toMs
         var failure: DingSyncError?
-        var store: StateStore?
+        var session: DatabaseSession?
         var runId: Int64?
         do {
-            let (s, sink) = try open()
-            store = s
-            runId = try? s.startRun(mode: "remap", fromMs: fromMs, toMs: toMs)
-            try remapAll(store: s, sink: sink)
+            let s = try open()
+            session = s
+            runId = try? s.run("starting the run log") { try s.state.startRun(mode: "remap", fromMs: fromMs, toMs: toMs) }
+            try remapAll(session: s, sink: TableSink(session: s, clock: context.clock, logger: context.logger))
         } catch let e as DingSyncError {
             failure = e
         } catch {
@@ -79,36 +79,32 @@ final class Remap {
         let status: ExitStatus = failure?.status ?? (summary.rejected > 0 ? .rejects : .ok)
         summary.exitCode = status.rawValue
         summary.error = failure.map { context.console.redact($0.message) }
-        if let runId { try? store?.finishRun(id: runId, summary: summary, status: status, error: summary.error) }
+        if let runId, let session {
+            try? session.run("finishing the run log") { try session.state.finishRun(id: runId, summary: summary, status: status, error: summary.error) }
+        }
         return (status, failure)
     }
 
-    private func open() throws -> (StateStore, TableSink) {
+    /// The same session as sync: state tables, the job lock, the target table checked.
+    private func open() throws -> DatabaseSession {
         let config = context.config
         guard let m = config.mysql else {
             throw DingSyncError.config("remap rewrites the target table: the config needs a \"mysql\" section")
         }
-        let db = try Database.connect(m)
-        let store = StateStore(db: db, job: config.job)
-        do {
-            try store.createTables()
-            guard try store.lock() else {
-                throw DingSyncError(.tryLater, "another run of job \(config.job) is in progress (it holds the job's lock); try again later")
-            }
-        } catch let e as DingSyncError { throw e } catch { throw Database.failure(error, doing: "preparing the state tables") }
-        let writer = try TargetWriter(db: db, database: m.database, table: m.table, mapping: config.mapping)
-        try writer.verifyTable(database: m.database, table: m.table)
-        return (store, TableSink(db: db, writer: writer, state: store, clock: context.clock, logger: context.logger))
+        return try DatabaseSession(settings: m, job: config.job, mapping: config.mapping, retry: config.dingtalk.retry,
+                                   clock: context.clock, logger: context.logger)
     }
 
     /// Page by page, so memory holds one batch of details however many are stored.
-    private func remapAll(store: StateStore, sink: TableSink) throws {
+    private func remapAll(session: DatabaseSession, sink: TableSink) throws {
         let config = context.config
         let mapper = Mapper(entries: config.mapping, timeZone: config.sync.timezone)
         let batch = config.mysql?.batchSize ?? 500
         var after: String?
         while true {
-            let page = try store.storedDetails(after: after, fromMs: fromMs, toMs: toMs, limit: batch)
+            let page = try session.run("reading stored details") {
+                try session.state.storedDetails(after: after, fromMs: fromMs, toMs: toMs, limit: batch)
+            }
             guard let last = page.last else { break }
             after = last.id
             var rows: [(InstanceDetail, MappedRow)] = []

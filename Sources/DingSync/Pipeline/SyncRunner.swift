@@ -28,6 +28,7 @@ public final class SyncRunner {
     private var pending: [(InstanceDetail, MappedRow)] = []
     private var pendingRejects: [MappingReject] = []
     private var dispatched = 0
+    private var progress: ProgressReporter!
 
     /// Dispatch groups beyond the windows: revisits and follow-ups never hold the watermark.
     static let revisitGroup = -1
@@ -156,6 +157,8 @@ public final class SyncRunner {
                              logger.notice("retrying after \(error.errorClass.rawValue) error", metadata: ["delay_ms": "\(delay)", "error": "\(error)"])
                          })
         summary.windows = windows.count
+        progress = ProgressReporter(console: context.console, logger: logger)
+        defer { progress.finish() }
         for i in windows.indices { groups[i] = GroupState() }
         var listingFinished = windows.isEmpty
         var nextWindow = 0  // the first window whose watermark is not committed yet
@@ -173,6 +176,8 @@ public final class SyncRunner {
                 try dispatchRevisits(nowMs: nowMs)
             }
             if revisitDispatched, groups.values.allSatisfy({ $0.outstanding == 0 }) { break }
+            progress.update(summary, phase: revisitDispatched ? "revisiting" : (listingFinished ? "fetching" : "listing"),
+                            totalWindows: windows.count)
             guard let event = pool.events.pop() else { break }
             switch event {
             case .page(let w, let ids):
