@@ -87,12 +87,8 @@ public final class DingTalkClient {
             throw DingTalkError(errorClass: .instance, api: "get", errcode: nil, subCode: nil,
                                 message: "answer for instance \(id) has no process_instance")
         }
-        do {
-            return try InstanceDetail.decode(processInstanceJSON: data, id: id, processCode: settings.processCode)
-        } catch {
-            throw DingTalkError(errorClass: .instance, api: "get", errcode: nil, subCode: nil,
-                                message: "instance \(id): \(error)")
-        }
+        return InstanceDetail(processInstance: pi, rawJSON: String(decoding: data, as: UTF8.self),
+                              id: id, processCode: settings.processCode)
     }
 
     /// Fetches a token now (used by `check`); normally tokens are fetched on demand.
