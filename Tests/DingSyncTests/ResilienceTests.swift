@@ -47,14 +47,7 @@ final class ResilienceTests: XCTestCase {
 
         let run = try job.start(["sync"])
         XCTAssertTrue(run.wait { job.simulator.calls(.get) >= 100 }, "the run ended before the crash")
-        let restart = Process()
-        restart.executableURL = URL(fileURLWithPath: script)
-        restart.arguments = ["restart"]
-        restart.standardOutput = FileHandle.nullDevice
-        restart.standardError = FileHandle.nullDevice
-        try restart.run()
-        restart.waitUntilExit()
-        XCTAssertEqual(restart.terminationStatus, 0, "mariadb.sh restart failed")
+        try Self.mariadb(script, "restart")
         let first = run.finish()
         print("MariaDB crash: the first run exited \(first.code)")
         XCTAssertTrue([0, 69].contains(first.code), "either reconnects or gives up with 69: \(first.stderr)")
@@ -65,6 +58,66 @@ final class ResilienceTests: XCTestCase {
             XCTAssertEqual(second.code, 0, second.stderr)
         }
         try job.assertTableEqualsTruth(nil, "after the MySQL crash (first run exited \(first.code))")
+    }
+
+    /// The server stays down longer than the retry budget: 69 with the one error line, the
+    /// watermark not past what was written, and the run after the server is back completes.
+    func testMariaDBDownPastTheBudgetEndsWith69() throws {
+        let script = try XCTUnwrap(TestEnvironment.env["DINGSYNC_TEST_MARIADB_SCRIPT"], "run the suite with `make test`")
+        var options = SimulatorOptions()
+        options.latencyMs = 20
+        let job = try JobFixture(instances: JobFixture.generate(count: 300, days: 30, seed: 72), simulatorOptions: options) { c in
+            setting(&c, "mysql", "batch_size", 20)
+            setting(&c, "sync", "window_days", 5)
+            setting(&c, "dingtalk", "retry", ["max_attempts": 3, "base_delay_ms": 10, "max_delay_ms": 50])
+        }
+        let name = try XCTUnwrap(job.database).name
+        addTeardownBlock { try? job.connect().execute("DROP DATABASE IF EXISTS `\(name)`") }
+
+        let run = try job.start(["sync"])
+        XCTAssertTrue(run.wait { job.simulator.calls(.get) >= 120 }, "the run ended before the server went down")
+        var restarted = false
+        defer { if !restarted { try? Self.mariadb(script, "start") } }
+        try Self.mariadb(script, "stop")
+        let first = run.finish()
+        try Self.mariadb(script, "start")
+        restarted = true
+        XCTAssertEqual(first.code, 69, first.stderr)
+        XCTAssertTrue(first.stderr.contains("dingsync: error:") && first.stderr.contains("MySQL"), first.stderr)
+
+        let conn = try job.connect()
+        let stored = try job.storedRows(conn)
+        if let mark = try job.watermark(conn) {
+            for s in job.simulator.instances() where s.createTimeMs < mark {
+                XCTAssertNotNil(stored[s.id], "instance \(s.id) is behind the watermark but not in the table")
+            }
+        }
+        let second = try job.run(["sync"])
+        XCTAssertEqual(second.code, 0, second.stderr)
+        try job.assertTableEqualsTruth(conn, "after the server came back")
+    }
+
+    static func mariadb(_ script: String, _ command: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: script)
+        p.arguments = [command]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "mariadb.sh \(command) failed")
+    }
+
+    func testThrottlingPastTheBudgetEndsWith75() throws {
+        var options = SimulatorOptions()
+        options.faults.throttleRate = 1.0
+        let job = try JobFixture(instances: JobFixture.generate(count: 20, days: 5, seed: 85), simulatorOptions: options) { c in
+            setting(&c, "dingtalk", "retry", ["max_attempts": 2, "base_delay_ms": 10, "max_delay_ms": 50])
+        }
+        let r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 75, r.stderr)
+        XCTAssertTrue(r.stderr.contains("dingsync: error:") && r.stderr.contains("90018"), r.stderr)
+        XCTAssertEqual(job.simulator.calls(.listids), 2, "max_attempts counts the first try")
     }
 
     func testIPBanEndsTheRunWith75AtOnce() throws {
@@ -128,6 +181,7 @@ final class ResilienceTests: XCTestCase {
 
         let r = try job.run(["sync"])
         XCTAssertEqual(r.code, 65, r.stderr)
+        XCTAssertNotNil(try job.watermark(conn), "a reject does not hold the watermark back")
         let others = job.simulator.instances().filter { $0.id != bad.id }
         try job.assertTableEqualsTruth(conn, expected: others, "every other row is written")
         let rejects = try job.rejects(conn)
