@@ -24,7 +24,7 @@ usage: dingsim [--port N] [--seed N] [--count N] [--days N] [--latency-ms N] [--
       step NEW CLOSE  add NEW fresh instances (created in the last second), approve the
                       CLOSE oldest open ones -> step {"open_before":..,"added":..,...}
       stats           request counters -> stats {"token":..,"listids":..,"get":..,...}
-      reset           zero the counters -> reset ok
+      reset           zero the counters -> reset {"ok":1}
 """
 
 func fail(_ message: String) -> Never {
@@ -111,7 +111,7 @@ if controlStdin {
             case "stats": answer = "stats " + sim.statsJSON()
             case "reset":
                 sim.resetCounters()
-                answer = "reset ok"
+                answer = "reset {\"ok\":1}"
             default: answer = "error unknown command: \(line)"
             }
             FileHandle.standardOutput.write(Data((answer + "\n").utf8))
