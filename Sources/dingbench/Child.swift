@@ -20,6 +20,8 @@ final class Child {
         var status: Int32
         var wallSeconds: Double
         var maxRSSKiB: Int
+        /// User + system CPU of the child: near wallSeconds means CPU-bound, far below means waiting.
+        var cpuSeconds: Double
         var timedOut: Bool
         var description: String { timedOut ? "killed after the time limit" : "exit status \(status)" }
     }
@@ -106,7 +108,9 @@ final class Child {
         let wall = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         // WIFEXITED/WEXITSTATUS are macros Swift does not import.
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Exit(status: code, wallSeconds: wall, maxRSSKiB: Int(usage.ru_maxrss), timedOut: timedOut)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return Exit(status: code, wallSeconds: wall, maxRSSKiB: Int(usage.ru_maxrss),
+                    cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime), timedOut: timedOut)
     }
 
     /// The pids still running, for the signal handler: it kills exactly these and nothing else.

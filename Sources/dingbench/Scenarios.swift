@@ -56,7 +56,7 @@ enum Scenarios {
                measured: "\(fmt(run.exit.wallSeconds)) s, \(throttled) x 90018",
                bound: "max(pages \(pages), gets \(gets)) / \(Rates.apiQPS) = \(fmt(bound)) s",
                ratio: ratio, target: "<= 1.15, no 90018", met: ratio <= 1.15 && throttled == 0).emit()
-        detail("wall: \(s.humanText); simulator saw token \(stats["token", default: 0]), listids \(stats["listids", default: 0]), get \(stats["get", default: 0]), 90018 \(throttled)")
+        detail("wall: \(s.humanText); dingsync CPU \(fmt(run.exit.cpuSeconds, 2)) s; simulator saw token \(stats["token", default: 0]), listids \(stats["listids", default: 0]), get \(stats["get", default: 0]), 90018 \(throttled)")
     }
 
     /// The CPU path: no latency, no limit, so only our own code (and MariaDB) sets the pace.
@@ -69,7 +69,7 @@ enum Scenarios {
         Figure(name: "instances/s, \(count) instances, no latency, no QPS limit",
                measured: "\(fmt(rate, 0)) /s", bound: "\(Rates.apiQPS) /s (the get rate limit)",
                ratio: rate / Double(Rates.apiQPS), target: "none (headroom over the limit)", met: nil).emit()
-        detail("cpu: \(run.summary.humanText); wall \(fmt(run.exit.wallSeconds, 2)) s, peak RSS \(fmt(mib(run.exit.maxRSSKiB))) MiB")
+        detail("cpu: \(run.summary.humanText); wall \(fmt(run.exit.wallSeconds, 2)) s, dingsync CPU \(fmt(run.exit.cpuSeconds, 2)) s, peak RSS \(fmt(mib(run.exit.maxRSSKiB))) MiB")
     }
 
     /// Calls of an incremental run after a full one, against the fewest that can see every
