@@ -58,9 +58,10 @@ failed=0
 for s in $SCENARIOS; do
   [[ -n "${ARGS[$s]+x}" ]] || { echo "bench.sh: unknown scenario $s" >&2; exit 64; }
   echo "-- $s ${ARGS[$s]}"
-  # In the background and waited for, so a signal to this script runs the trap at once.
+  # In the background and waited for, so a signal to this script runs the trap at once;
+  # TMPDIR: dingbench's scratch files go under WORK, removed by the trap even after a kill.
   # shellcheck disable=SC2086
-  timeout -s TERM "$LIMIT" "$BIN/dingbench" "$s" --bin "$BIN" --repo "$REPO" ${ARGS[$s]} \
+  TMPDIR="$WORK" timeout -s TERM "$LIMIT" "$BIN/dingbench" "$s" --bin "$BIN" --repo "$REPO" ${ARGS[$s]} \
     >"$WORK/$s.out" 2>"$WORK/$s.err" &
   RUNNING=$!
   rc=0; wait "$RUNNING" || rc=$?
