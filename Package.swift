@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
@@ -29,8 +30,9 @@ let package = Package(
         .target(name: "DingSyncMapping"),
         .target(name: "DingSync", dependencies: [
             "HTTPClient", "MySQLClient", "DingSyncMapping", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "DingTalkSimulator"),
+        .target(name: "DingTalkSimulator", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "dingsync", dependencies: [
             "DingSync", "DingSyncMapping",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

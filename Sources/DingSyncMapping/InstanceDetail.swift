@@ -75,21 +75,26 @@ public struct InstanceDetail: Sendable {
             throw DecodeError.invalidJSON(String(describing: error))
         }
         guard let obj = any as? [String: Any] else { throw DecodeError.notAnObject }
+        return InstanceDetail(processInstance: obj, rawJSON: String(decoding: data, as: UTF8.self), id: id, processCode: processCode)
+    }
+
+    /// From an already parsed `process_instance` object (the client has parsed the whole
+    /// answer once; parsing it again would be wasted work on the hot path).
+    public init(processInstance obj: [String: Any], rawJSON raw: String, id: String, processCode: String) {
         var attributes: [String: String] = [:]
-        for name in attributeNames where name != "id" && name != "process_code" {
-            if let text = scalarText(obj[name]) { attributes[name] = text }
+        for name in Self.attributeNames where name != "id" && name != "process_code" {
+            if let text = Self.scalarText(obj[name]) { attributes[name] = text }
         }
         var components: [FormComponent] = []
         for case let c as [String: Any] in (obj["form_component_values"] as? [Any]) ?? [] {
             components.append(FormComponent(
-                name: scalarText(c["name"]), id: scalarText(c["id"]),
-                componentType: scalarText(c["component_type"]),
-                value: scalarText(c["value"]), extValue: scalarText(c["ext_value"])))
+                name: Self.scalarText(c["name"]), id: Self.scalarText(c["id"]),
+                componentType: Self.scalarText(c["component_type"]),
+                value: Self.scalarText(c["value"]), extValue: Self.scalarText(c["ext_value"])))
         }
-        let attached = ((obj["attached_process_instance_ids"] as? [Any]) ?? []).compactMap(scalarText)
-        let raw = String(decoding: data, as: UTF8.self)
-        return InstanceDetail(id: id, processCode: processCode, attributes: attributes,
-                              components: components, attachedInstanceIds: attached, rawJSON: raw)
+        let attached = ((obj["attached_process_instance_ids"] as? [Any]) ?? []).compactMap(Self.scalarText)
+        self.init(id: id, processCode: processCode, attributes: attributes,
+                  components: components, attachedInstanceIds: attached, rawJSON: raw)
     }
 
     /// Text of a JSON scalar; nil for null/missing. Numbers keep their JSON spelling

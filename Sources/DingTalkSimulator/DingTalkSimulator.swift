@@ -15,6 +15,10 @@ public struct SimulatorOptions: Sendable {
     /// Added to every answer (real wall-clock sleep).
     public var latencyMs = 0
     public var faults = FaultOptions()
+    /// The custom robot (`/robot/send`): its webhook token, and its signing secret (nil: a robot
+    /// that checks no signature).
+    public var robotAccessToken = "sim-robot-token"
+    public var robotSecret: String? = "SECsim-robot-secret"
 
     public init() {}
 }
@@ -171,6 +175,7 @@ struct SimState {
     var quotaLeft: Int?
     var qpsWindows: [SimAPI: (second: Int64, count: Int)] = [:]
     var requestIndex: UInt64 = 0
+    var robotMessages: [RobotMessage] = []
 
     mutating func sorted() -> [SimInstance] {
         if let c = sortedCache { return c }

@@ -56,6 +56,8 @@ public enum TokenErrorStyle: Sendable {
 /// The APIs the simulator counts calls for.
 public enum SimAPI: String, CaseIterable, Sendable {
     case token, listids, get
+    /// The custom robot webhook (alerts).
+    case robot
     /// Any path the simulator does not know (answered 404).
     case other
 
@@ -64,6 +66,7 @@ public enum SimAPI: String, CaseIterable, Sendable {
         case "/gettoken": self = .token
         case "/topapi/processinstance/listids": self = .listids
         case "/topapi/processinstance/get": self = .get
+        case "/robot/send": self = .robot
         default: self = .other
         }
     }

@@ -18,6 +18,9 @@ extension DingTalkSimulator {
         case .get:
             guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
             return get(ctx)
+        case .robot:
+            guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
+            return robotSend(ctx)
         case .other:
             return .json(.object([("errcode", .int(404)), ("errmsg", .string("请求的URI地址不存在"))]), status: 404)
         }

@@ -33,7 +33,7 @@ struct BackfillCommand: ParsableCommand {
     func run() throws {
         let options = self.options
         let code = SyncCommandBody.runBackfill(global.settings, from: from, to: to, refetch: refetch,
-                                               adjust: { options.apply(to: &$0) }, summaryJSON: options.summaryJson)
+                                               adjust: { options.apply(to: &$0) }, outputs: options.outputs)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -47,6 +47,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Also write the run summary as JSON to FILE.")
     var summaryJson: String?
 
+    @Option(help: "Write the run's figures in Prometheus text format to FILE (replaced atomically; for node_exporter's textfile collector).")
+    var metricsFile: String?
+
+    var outputs: RunOutputs { RunOutputs(summaryJSON: summaryJson, metricsFile: metricsFile) }
+
     mutating func validate() throws {
         if let format, DryRunPrinter.Format(rawValue: format) == nil {
             throw ValidationError("--format must be table or jsonl")

@@ -40,16 +40,38 @@ public enum CommandEnvironment {
     }
 }
 
-/// `sync` and `backfill`: run the pipeline, print the summary, write the summary file.
+/// Where the run's figures go besides the human summary.
+public struct RunOutputs: Sendable {
+    /// `--summary-json FILE`.
+    public var summaryJSON: String?
+    /// `--metrics-file FILE` (Prometheus text, replaced atomically).
+    public var metricsFile: String?
+    public init(summaryJSON: String? = nil, metricsFile: String? = nil) {
+        self.summaryJSON = summaryJSON
+        self.metricsFile = metricsFile
+    }
+}
+
+/// `sync` and `backfill`: run the pipeline, print the summary, write the summary and metrics
+/// files, send the alert.
 public enum SyncCommandBody {
     public static func run(_ g: GlobalSettings, request: SyncRequest, summaryJSON: String?) -> Int32 {
-        run(g, summaryJSON: summaryJSON) { _ in request }
+        run(g, outputs: RunOutputs(summaryJSON: summaryJSON)) { _ in request }
+    }
+
+    public static func run(_ g: GlobalSettings, request: SyncRequest, outputs: RunOutputs) -> Int32 {
+        run(g, outputs: outputs) { _ in request }
     }
 
     /// `backfill`: the bounds are read in the job's timezone, known once the config is loaded.
     public static func runBackfill(_ g: GlobalSettings, from: String, to: String, refetch: Bool,
                                    adjust: (inout SyncRequest) -> Void, summaryJSON: String?) -> Int32 {
-        run(g, summaryJSON: summaryJSON) { context throws(DingSyncError) in
+        runBackfill(g, from: from, to: to, refetch: refetch, adjust: adjust, outputs: RunOutputs(summaryJSON: summaryJSON))
+    }
+
+    public static func runBackfill(_ g: GlobalSettings, from: String, to: String, refetch: Bool,
+                                   adjust: (inout SyncRequest) -> Void, outputs: RunOutputs) -> Int32 {
+        run(g, outputs: outputs) { context throws(DingSyncError) in
             let tz = context.config.sync.timezone
             var request = SyncRequest(mode: .backfill)
             do {
@@ -65,7 +87,7 @@ public enum SyncCommandBody {
         }
     }
 
-    static func run(_ g: GlobalSettings, summaryJSON: String?,
+    static func run(_ g: GlobalSettings, outputs: RunOutputs,
                     makeRequest: (RunContext) throws(DingSyncError) -> SyncRequest) -> Int32 {
         let console = Console()
         let context: RunContext
@@ -79,15 +101,32 @@ public enum SyncCommandBody {
         let (status, failure) = runner.run()
         console.flush()
         if !g.quiet { console.err(runner.summary.humanText) }
-        if let summaryJSON {
+        if let summaryJSON = outputs.summaryJSON {
             do { try runner.summary.json().write(to: URL(fileURLWithPath: summaryJSON), options: .atomic) } catch {
                 console.err("dingsync: warning: could not write \(summaryJSON): \(error.localizedDescription)")
             }
         }
+        afterRun(context, summary: runner.summary, exitCode: status.rawValue, metricsFile: outputs.metricsFile)
         if let failure { return CommandEnvironment.report(failure, console: console) }
         if status == .rejects {
             console.err("dingsync: \(runner.summary.rejected + runner.summary.failed) instance(s) could not be written; they are recorded as rejects and retried by the next run (see the log above)")
         }
         return status.rawValue
+    }
+}
+
+extension SyncCommandBody {
+    /// Metrics, then the alert: neither may change the exit code, so both only warn.
+    static func afterRun(_ context: RunContext, summary: RunSummary, exitCode: Int32, metricsFile: String?) {
+        if let metricsFile {
+            do { try MetricsFile.write(summary, exitCode: exitCode, nowMs: context.clock.nowMs(), to: metricsFile) } catch {
+                context.console.err("dingsync: warning: \(error.message)")
+            }
+        }
+        // A dry run is someone previewing at a terminal: they see the outcome, the chat need not.
+        if let alert = context.config.alert, !summary.dryRun {
+            Alerter(settings: alert, console: context.console, logger: context.logger, clock: context.clock,
+                    makeTransport: context.makeTransport).alertIfNeeded(summary, exitCode: exitCode)
+        }
     }
 }

@@ -16,7 +16,14 @@ public struct JobConfig: Sendable {
     public var secrets: [String] {
         var s = [dingtalk.appSecret, dingtalk.appKey]
         if let m = mysql { s.append(m.password) }
-        if let a = alert { s.append(a.webhook); s += a.secret.map { [$0] } ?? [] }
+        if let a = alert {
+            s.append(a.webhook)
+            s += a.secret.map { [$0] } ?? []
+            // The webhook's access_token alone, should anything print it without the URL.
+            if let q = URLComponents(string: a.webhook)?.queryItems {
+                s += q.filter { $0.name == "access_token" }.compactMap(\.value)
+            }
+        }
         return s.filter { $0.count >= 4 }
     }
 

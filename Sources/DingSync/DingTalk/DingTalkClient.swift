@@ -87,12 +87,8 @@ public final class DingTalkClient {
             throw DingTalkError(errorClass: .instance, api: "get", errcode: nil, subCode: nil,
                                 message: "answer for instance \(id) has no process_instance")
         }
-        do {
-            return try InstanceDetail.decode(processInstanceJSON: data, id: id, processCode: settings.processCode)
-        } catch {
-            throw DingTalkError(errorClass: .instance, api: "get", errcode: nil, subCode: nil,
-                                message: "instance \(id): \(error)")
-        }
+        return InstanceDetail(processInstance: pi, rawJSON: String(decoding: data, as: UTF8.self),
+                              id: id, processCode: settings.processCode)
     }
 
     /// Fetches a token now (used by `check`); normally tokens are fetched on demand.
@@ -137,10 +133,15 @@ public final class DingTalkClient {
                 let request = HTTPRequest(method: .post, url: "\(settings.baseURL)\(path)?access_token=\(Self.percent(token))",
                                           headers: [("Content-Type", "application/json; charset=utf-8")],
                                           body: payload, timeoutMs: settings.timeoutMs)
-                return try roundTrip(api: api, request)
+                let answer = try roundTrip(api: api, request)
+                limiter.succeeded()
+                return answer
             } catch {
                 if error.errorClass == .token, let usedToken { shared.tokens.invalidate(usedToken) }
-                if error.errorClass == .throttled { shared.counters.add { $0.throttled += 1 } }
+                if error.errorClass == .throttled {
+                    shared.counters.add { $0.throttled += 1 }
+                    limiter.throttled()
+                }
                 guard let delay = RetryPolicy(settings.retry).delayMs(afterAttempt: attempt, errorClass: error.errorClass, using: &rng)
                 else { throw error }
                 retried(error, delay)

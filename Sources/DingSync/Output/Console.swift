@@ -49,6 +49,8 @@ public final class Console: Sendable {
     }
 
     public func err(_ line: String) {
-        FileHandle.standardError.write(Data((redact(line) + "\n").utf8))
+        // On a terminal, erase a progress line that may be drawn there; it is redrawn after.
+        let prefix = stderrIsTerminal ? "\r\u{1B}[2K" : ""
+        FileHandle.standardError.write(Data((prefix + redact(line) + "\n").utf8))
     }
 }

@@ -1,26 +1,32 @@
 /// Lists every instance id of a window, following `next_cursor` until DingTalk omits it.
 /// A window whose cursor loop reaches DingTalk's 10,000-id cap is split in two and each half
-/// listed again, recursively, so no id past the cap is lost.
+/// listed again, recursively, so no id past the cap is lost (the halves repeat ids already
+/// emitted; consumers deduplicate).
 public struct Lister {
     public static let idCap = 10_000
 
     let client: DingTalkClient
-    /// Told about each window as it is listed (for progress and the log).
-    var onPage: ((Window, Int) -> Void)?
+    /// Checked between pages: a run that has what it needs (or failed elsewhere) stops listing.
+    var shouldStop: () -> Bool = { false }
 
-    public init(client: DingTalkClient, onPage: ((Window, Int) -> Void)? = nil) {
-        self.client = client
-        self.onPage = onPage
-    }
+    public init(client: DingTalkClient) { self.client = client }
 
-    /// Ids in DingTalk's order, without duplicates.
-    /// `stopAfter` ends the cursor loop early once that many ids are known (a `--limit` preview).
-    public func list(_ window: Window, stopAfter: Int? = nil) throws(DingSyncError) -> [String] {
+    /// Collects the ids of a window, in DingTalk's order, without duplicates.
+    public func list(_ window: Window) throws(DingSyncError) -> [String] {
         var ids: [String] = []
         var seen: Set<String> = []
+        try list(window) { page in
+            for id in page where seen.insert(id).inserted { ids.append(id) }
+        }
+        return ids
+    }
+
+    /// Streams each page's ids to `emit` as soon as it arrives.
+    public func list(_ window: Window, emit: ([String]) -> Void) throws(DingSyncError) {
+        var count = 0
         var cursors: Set<Int> = []
         var cursor = 0
-        while true {
+        while !shouldStop() {
             let page: ListPage
             do {
                 // DingTalk treats end_time as inclusive; the window is half-open.
@@ -28,18 +34,17 @@ public struct Lister {
             } catch {
                 throw DingSyncError(error.exitStatus, "listing \(window): \(error)")
             }
-            for id in page.ids where seen.insert(id).inserted { ids.append(id) }
-            onPage?(window, ids.count)
+            count += page.ids.count
+            emit(page.ids)
             guard let next = page.nextCursor else { break }
-            if let stopAfter, ids.count >= stopAfter { return ids }
             guard cursors.insert(next).inserted, next != cursor else {
                 throw DingSyncError(.unavailable, "listing \(window): DingTalk returned cursor \(next) twice; stopping rather than looping")
             }
             cursor = next
         }
-        if ids.count >= Self.idCap, let (a, b) = window.halves() {
-            return try list(a) + list(b)
+        if count >= Self.idCap, !shouldStop(), let (a, b) = window.halves() {
+            try list(a, emit: emit)
+            try list(b, emit: emit)
         }
-        return ids
     }
 }

@@ -27,16 +27,12 @@ final class DryRunSink: RowSink {
 /// bookkeeping. A row MySQL refuses (too long, out of range) rejects that instance only: the
 /// batch is written again row by row so every other row still goes through.
 final class TableSink: RowSink {
-    let db: MySQLConnection
-    let writer: TargetWriter
-    let state: StateStore
+    let session: DatabaseSession
     let clock: any SyncClock
     let logger: Logger
 
-    init(db: MySQLConnection, writer: TargetWriter, state: StateStore, clock: any SyncClock, logger: Logger) {
-        self.db = db
-        self.writer = writer
-        self.state = state
+    init(session: DatabaseSession, clock: any SyncClock, logger: Logger) {
+        self.session = session
         self.clock = clock
         self.logger = logger
     }
@@ -47,11 +43,7 @@ final class TableSink: RowSink {
             try commit(rows, rejects: rejects)
             return WriteOutcome(written: rows.count)
         } catch let e as MySQLError where e.isDataError {
-            try? db.rollback()
             logger.info("a row was refused by MySQL; writing the batch row by row", metadata: ["error": "\(e.message)"])
-        } catch {
-            try? db.rollback()
-            throw error
         }
         var outcome = WriteOutcome()
         try commit([], rejects: rejects)
@@ -60,9 +52,8 @@ final class TableSink: RowSink {
                 try commit([row], rejects: [])
                 outcome.written += 1
             } catch let e as MySQLError where e.isDataError {
-                try? db.rollback()
                 let column = TargetWriter.column(in: e.message) ?? "(row)"
-                let index = writer.mapping.firstIndex { $0.field.lowercased() == column.lowercased() }
+                let index = session.mapping.firstIndex { $0.field.lowercased() == column.lowercased() }
                 let raw = index.flatMap { row.1.values[$0].text }
                 let reject = MappingReject(instanceId: row.0.id, column: column, rawValue: raw, reason: "MySQL refused the value: \(e.message)")
                 logger.warning("instance rejected by MySQL", metadata: ["instance": "\(row.0.id)", "column": "\(column)", "reason": "\(e.message)"])
@@ -74,12 +65,13 @@ final class TableSink: RowSink {
     }
 
     private func commit(_ rows: [(InstanceDetail, MappedRow)], rejects: [MappingReject]) throws {
-        try db.begin()
-        try writer.write(rows.map(\.1))
-        try state.recordInstances(rows.map(\.0), nowMs: clock.nowMs())
-        try state.clearRejects(rows.map(\.0.id))
-        for r in rejects { try state.recordReject(r) }
-        try db.commit()
+        let now = clock.nowMs()
+        try session.transaction("writing \(rows.count) row(s)") {
+            try session.writer.write(rows.map(\.1))
+            try session.state.recordInstances(rows.map(\.0), nowMs: now)
+            try session.state.clearRejects(rows.map(\.0.id))
+            for r in rejects { try session.state.recordReject(r) }
+        }
     }
 
     func finish() throws {}

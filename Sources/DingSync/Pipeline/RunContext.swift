@@ -9,10 +9,10 @@ public struct RunContext {
     public var console: Console
     public var logger: Logger
     /// A new transport per worker: transports own C handles and are not shared across threads.
-    public var makeTransport: () throws(HTTPError) -> any HTTPTransport
+    public var makeTransport: @Sendable () throws(HTTPError) -> any HTTPTransport
 
     public init(config: JobConfig, clock: any SyncClock = SystemClock(), console: Console, logger: Logger,
-                makeTransport: @escaping () throws(HTTPError) -> any HTTPTransport = { () throws(HTTPError) in try CurlHTTPClient() }) {
+                makeTransport: @escaping @Sendable () throws(HTTPError) -> any HTTPTransport = { () throws(HTTPError) in try CurlHTTPClient() }) {
         self.config = config
         self.clock = clock
         self.console = console

@@ -22,6 +22,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var exitCode: Int32 = 0
     public var error: String?
     public var watermarkMs: Int64?
+    /// Listed vs. accounted per window (the reconciliation record).
+    public var windowStats: [WindowStats] = []
 
     public init() {}
 

@@ -6,8 +6,10 @@ import MySQLClient
 
 /// The pipeline of one `sync` or `backfill` run:
 /// plan windows → list ids → skip known-final → fetch details → map → write → commit state.
-/// Each window's rows, instance state and (for `sync`) watermark commit in order, so a crash
-/// at any instant leaves the watermark at or behind what is durably written.
+/// Listing and fetching run on their own threads (`FetchPool`); this thread maps, writes and
+/// commits. A window's watermark is committed only after every id it listed is written (or
+/// recorded as a reject) and every earlier window is done, so a crash at any instant leaves
+/// the watermark at or behind what is durably written.
 public final class SyncRunner {
     let context: RunContext
     let request: SyncRequest
@@ -15,19 +17,35 @@ public final class SyncRunner {
     var logger: Logger { context.logger }
     public private(set) var summary = RunSummary()
 
-    private var client: DingTalkClient!
+    private let shared: DingTalkClient.Shared
     private let mapper: Mapper
     private var sink: RowSink!
-    private var state: StateStore?
-    private var processed: Set<String> = []
+    private var session: DatabaseSession?
+    private var pool: FetchPool!
+    /// Ids already dispatched in this run (overlaps, cap re-lists and follow-ups repeat ids).
+    private var seen: Set<String> = []
+    private var groups: [Int: GroupState] = [:]
     private var pending: [(InstanceDetail, MappedRow)] = []
     private var pendingRejects: [MappingReject] = []
-    private var followUps: [String] = []
+    private var dispatched = 0
+    private var progress: ProgressReporter!
+
+    /// Dispatch groups beyond the windows: revisits and follow-ups never hold the watermark.
+    static let revisitGroup = -1
+    static let followUpGroup = -2
+
+    struct GroupState {
+        var listingDone = false
+        var outstanding = 0
+        var stats = WindowStats()
+        var done: Bool { listingDone && outstanding == 0 }
+    }
 
     public init(context: RunContext, request: SyncRequest) {
         self.context = context
         self.request = request
         mapper = Mapper(entries: context.config.mapping, timeZone: context.config.sync.timezone)
+        shared = DingTalkClient.Shared(settings: context.config.dingtalk, clock: context.clock)
     }
 
     /// Runs to the end and returns the exit status; the summary is in `summary`.
@@ -43,34 +61,29 @@ public final class SyncRunner {
             let (from, to) = try range(nowMs: started)
             summary.fromMs = from
             summary.toMs = to
-            runId = try? state?.startRun(mode: request.mode.rawValue, fromMs: from, toMs: to)
-            try syncWindows(from: from, to: to)
-            try revisit(nowMs: started)
+            runId = try? session?.run("starting the run log") { try session!.state.startRun(mode: request.mode.rawValue, fromMs: from, toMs: to) }
+            try pipeline(windows: WindowPlanner.windows(fromMs: from, toMs: to, windowDays: config.sync.windowDays), nowMs: started)
             try sink.finish()
         } catch let e as DingSyncError {
             failure = e
         } catch {
             failure = Database.failure(error, doing: "writing")
         }
-        summary.calls = client?.shared.counters.snapshot ?? summary.calls
+        pool?.shutdown()
+        summary.calls = shared.counters.snapshot
         summary.elapsedMs = context.clock.nowMs() - started
         let status: ExitStatus = failure?.status ?? ((summary.rejected + summary.failed) > 0 ? .rejects : .ok)
         summary.exitCode = status.rawValue
         summary.error = failure.map { context.console.redact($0.message) }
-        if let runId { try? state?.finishRun(id: runId, summary: summary, status: status, error: summary.error) }
+        if let runId, let session {
+            try? session.run("finishing the run log") { try session.state.finishRun(id: runId, summary: summary, status: status, error: summary.error) }
+        }
         return (status, failure)
     }
 
     // MARK: - Setup
 
     private func open() throws {
-        let shared = DingTalkClient.Shared(settings: config.dingtalk, clock: context.clock)
-        let transport: any HTTPTransport
-        do { transport = try context.makeTransport() } catch { throw DingSyncError(.bug, "\(error)") }
-        client = DingTalkClient(shared: shared, transport: transport)
-        client.onRetry = { [logger] error, delay in
-            logger.notice("retrying after \(error.errorClass.rawValue) error", metadata: ["delay_ms": "\(delay)", "error": "\(error)"])
-        }
         if request.dryRun {
             sink = DryRunSink(printer: DryRunPrinter(format: request.format, columns: config.mapping.map(\.field), console: context.console))
             return
@@ -78,18 +91,10 @@ public final class SyncRunner {
         guard let m = config.mysql else {
             throw DingSyncError.config("the config has no \"mysql\" section: add one, or use --dry-run")
         }
-        let db = try Database.connect(m)
-        let store = StateStore(db: db, job: config.job)
-        do {
-            try store.createTables()
-            guard try store.lock() else {
-                throw DingSyncError(.tryLater, "another run of job \(config.job) is in progress (it holds the job's lock); try again later")
-            }
-        } catch let e as DingSyncError { throw e } catch { throw Database.failure(error, doing: "preparing the state tables") }
-        let writer = try TargetWriter(db: db, database: m.database, table: m.table, mapping: config.mapping)
-        try writer.verifyTable(database: m.database, table: m.table)
-        state = store
-        sink = TableSink(db: db, writer: writer, state: store, clock: context.clock, logger: logger)
+        let s = try DatabaseSession(settings: m, job: config.job, mapping: config.mapping, retry: config.dingtalk.retry,
+                                    clock: context.clock, logger: logger)
+        session = s
+        sink = TableSink(session: s, clock: context.clock, logger: logger)
     }
 
     /// `[from, to)` of this run, refused (78) when DingTalk's 365-day horizon would refuse it.
@@ -112,22 +117,24 @@ public final class SyncRunner {
         }
         let earliest = WindowPlanner.earliestAllowed(nowMs: nowMs)
         if from < earliest {
-            if request.mode == .sync, summary.watermarkMs != nil {
-                from = max(from, earliest)  // the overlap only; the watermark itself is recent
-                if summary.watermarkMs! < earliest {
-                    throw .config("the stored watermark of job \(config.job) is older than DingTalk's 365-day horizon; the earliest allowed start is \(TimeText.local(earliest, tz)); run backfill from there")
+            if request.mode == .sync, let mark = summary.watermarkMs {
+                guard mark >= earliest else {
+                    throw .config("the stored watermark of job \(config.job) is older than DingTalk's 365-day horizon; the earliest allowed start is \(Self.local(earliest, tz)); run backfill from there")
                 }
+                from = earliest  // only the overlap reaches past the horizon
             } else {
                 let what = request.mode == .sync ? "sync.start" : "--from"
-                throw .config("\(what) is older than DingTalk's 365-day horizon: the earliest allowed start is \(TimeText.local(earliest, tz))")
+                throw .config("\(what) is older than DingTalk's 365-day horizon: the earliest allowed start is \(Self.local(earliest, tz))")
             }
         }
         return (from, to)
     }
 
     private func storedWatermark() throws(DingSyncError) -> Int64? {
-        if let state {
-            do { return try state.watermark() } catch { throw Database.failure(error, doing: "reading the watermark") }
+        if let session {
+            do { return try session.run("reading the watermark") { try session.state.watermark() } } catch {
+                throw Database.failure(error, doing: "reading the watermark")
+            }
         }
         // Dry-run: preview the next run when MySQL is there to ask; without it, start from sync.start.
         guard request.dryRun, let m = config.mysql else { return nil }
@@ -140,84 +147,147 @@ public final class SyncRunner {
         }
     }
 
-    // MARK: - Stages
+    // MARK: - The pipeline
 
-    private func syncWindows(from: Int64, to: Int64) throws {
-        let windows = WindowPlanner.windows(fromMs: from, toMs: to, windowDays: config.sync.windowDays)
-        let lister = Lister(client: client)
-        for window in windows {
-            if limitReached { break }
-            summary.windows += 1
-            let ids = try lister.list(window, stopAfter: remainingLimit)
-            summary.listed += ids.count
-            logger.info("listed window", metadata: ["window": "\(TimeText.local(window.fromMs, config.sync.timezone)) → \(TimeText.local(window.toMs, config.sync.timezone))", "ids": "\(ids.count)"])
-            var fresh = ids.filter { !processed.contains($0) }
-            if !request.refetch, let state {
-                let final = try state.finalIds(among: fresh)
-                summary.skipped += final.count
-                fresh.removeAll(where: final.contains)
+    private func pipeline(windows: [Window], nowMs: Int64) throws {
+        let logger = self.logger
+        pool = FetchPool(shared: shared, workers: config.dingtalk.concurrency,
+                         eventCapacity: 4 * config.dingtalk.concurrency + 64, makeTransport: context.makeTransport,
+                         onRetry: { error, delay in
+                             logger.notice("retrying after \(error.errorClass.rawValue) error", metadata: ["delay_ms": "\(delay)", "error": "\(error)"])
+                         })
+        summary.windows = windows.count
+        progress = ProgressReporter(console: context.console, logger: logger)
+        defer { progress.finish() }
+        for i in windows.indices { groups[i] = GroupState() }
+        var listingFinished = windows.isEmpty
+        var nextWindow = 0  // the first window whose watermark is not committed yet
+        var revisitDispatched = false
+        if !windows.isEmpty { pool.startListing(windows) }
+
+        while true {
+            // Commit finished windows in order.
+            while nextWindow < windows.count, groups[nextWindow]!.done {
+                try windowDone(windows[nextWindow], index: nextWindow)
+                nextWindow += 1
             }
-            try process(fresh)
-            try flush()
-            // The watermark moves only after the window's rows are committed, and never on a
-            // partial (--limit) run, a dry run or a backfill.
-            if request.mode == .sync, !request.dryRun, request.limit == nil, let state {
-                try state.db.begin()
-                try state.setWatermark(window.toMs)
-                try state.db.commit()
-                summary.watermarkMs = window.toMs
+            if listingFinished, nextWindow == windows.count, !revisitDispatched {
+                revisitDispatched = true
+                try dispatchRevisits(nowMs: nowMs)
+            }
+            if revisitDispatched, groups.values.allSatisfy({ $0.outstanding == 0 }) { break }
+            progress.update(summary, phase: revisitDispatched ? "revisiting" : (listingFinished ? "fetching" : "listing"),
+                            totalWindows: windows.count)
+            guard let event = pool.events.pop() else { break }
+            switch event {
+            case .page(let w, let ids):
+                try accept(ids, window: w)
+            case .windowListed(let w):
+                groups[w]!.listingDone = true
+                let stats = groups[w]!.stats
+                logger.info("listed window", metadata: ["window": "\(Self.local(windows[w].fromMs, config.sync.timezone)) → \(Self.local(windows[w].toMs, config.sync.timezone))", "ids": "\(stats.listed)"])
+            case .listingFinished:
+                listingFinished = true
+                // A listing stopped early (--limit) emits no more windows: none waits for pages.
+                for i in windows.indices { groups[i]!.listingDone = true }
+            case .listingFailed(let e):
+                throw e
+            case .fetched(let g, let id, let result):
+                groups[g, default: GroupState(listingDone: true)].outstanding -= 1
+                try handle(id, group: g, result)
             }
         }
+        try flush()
+    }
+
+    /// Listed ids of window `w`: skip repeats and stored-final ones, dispatch the rest.
+    private func accept(_ ids: [String], window w: Int) throws {
+        summary.listed += ids.count
+        groups[w]!.stats.listed += ids.count
+        var fresh = ids.filter { !seen.contains($0) }
+        groups[w]!.stats.repeated += ids.count - fresh.count
+        if !request.refetch, let session, !fresh.isEmpty {
+            let final = try session.run("looking up stored instances") { try session.state.finalIds(among: fresh) }
+            summary.skipped += final.count
+            groups[w]!.stats.skipped += final.count
+            seen.formUnion(final)
+            fresh.removeAll(where: final.contains)
+        }
+        for id in fresh { dispatch(id, group: w) }
+    }
+
+    private func dispatch(_ id: String, group g: Int) {
+        guard seen.insert(id).inserted else { return }
+        if let limit = request.limit, dispatched >= limit {
+            pool.stopListing()
+            return
+        }
+        dispatched += 1
+        groups[g, default: GroupState(listingDone: true)].outstanding += 1
+        pool.dispatch(id, group: g)
+    }
+
+    private func handle(_ id: String, group g: Int, _ result: Result<InstanceDetail, DingTalkError>) throws {
+        let detail: InstanceDetail
+        switch result {
+        case .success(let d): detail = d
+        case .failure(let error) where error.errorClass == .instance:
+            summary.failed += 1
+            groups[g]?.stats.failed += 1
+            logger.warning("instance could not be fetched; recorded, will retry next run", metadata: ["instance": "\(id)", "error": "\(error)"])
+            pendingRejects.append(MappingReject(instanceId: id, column: "(get)", rawValue: nil, reason: error.description))
+            return
+        case .failure(let error):
+            throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)")
+        }
+        summary.fetched += 1
+        groups[g]?.stats.fetched += 1
+        // A modified or revoked approval is a new instance; its original's row changes too.
+        if let main = detail.attributes["main_process_instance_id"], !main.isEmpty {
+            dispatch(main, group: Self.followUpGroup)
+        }
+        switch mapper.map(detail) {
+        case .success(let row): pending.append((detail, row))
+        case .failure(let reject):
+            summary.rejected += 1
+            groups[g]?.stats.rejected += 1
+            logger.warning("instance rejected", metadata: ["instance": "\(id)", "column": "\(reject.column)", "reason": "\(reject.reason)"])
+            pendingRejects.append(reject)
+        }
+        if pending.count >= (config.mysql?.batchSize ?? 500) { try flush() }
+    }
+
+    /// Every id of the window is written or recorded: the watermark may pass it.
+    private func windowDone(_ window: Window, index: Int) throws {
+        try flush()
+        let stats = groups[index]!.stats
+        // Reconciliation: every listed id is accounted for as fetched, skipped-final, failed,
+        // or seen earlier in this run. A gap would be a bug; the window then does not count.
+        let accounted = stats.fetched + stats.skipped + stats.failed + stats.repeated
+        if accounted != stats.listed, request.limit == nil {
+            throw DingSyncError(.bug, "window \(window): listed \(stats.listed) ids but accounted for \(accounted); the watermark stays where it was")
+        }
+        summary.windowStats.append(stats.with(window))
+        guard request.mode == .sync, !request.dryRun, request.limit == nil, let session else { return }
+        try session.transaction("advancing the watermark") { try session.state.setWatermark(window.toMs) }
+        summary.watermarkMs = window.toMs
     }
 
     /// Open instances (whose approval may have moved since) and pending rejects: `listids`
     /// filters on creation time, so only a fresh `get` sees them change.
-    private func revisit(nowMs: Int64) throws {
-        guard let state, !limitReached else { return }
+    private func dispatchRevisits(nowMs: Int64) throws {
+        groups[Self.revisitGroup] = GroupState(listingDone: true)
+        guard let session else { return }
         let since = nowMs - Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
-        let ids = try state.idsToRevisit(openSinceMs: since).filter { !processed.contains($0) }
+        let ids = try session.run("listing open instances") { try session.state.idsToRevisit(openSinceMs: since) }
+            .filter { !seen.contains($0) }
         summary.revisited = ids.count
         if !ids.isEmpty { logger.info("re-fetching open instances and pending rejects", metadata: ["count": "\(ids.count)"]) }
-        try process(ids)
-        try flush()
-    }
-
-    private var remainingLimit: Int? { request.limit.map { max(0, $0 - summary.fetched - summary.failed) } }
-    private var limitReached: Bool { remainingLimit == 0 }
-
-    private func process(_ ids: [String]) throws {
-        var queue = ids[...]
-        while let id = queue.popFirst() ?? followUps.popLast() {
-            if limitReached { return }
-            guard processed.insert(id).inserted else { continue }
-            let detail: InstanceDetail
-            do {
-                detail = try client.get(id: id)
-            } catch where error.errorClass == .instance {
-                summary.failed += 1
-                logger.warning("instance could not be fetched; recorded, will retry next run", metadata: ["instance": "\(id)", "error": "\(error)"])
-                pendingRejects.append(MappingReject(instanceId: id, column: "(get)", rawValue: nil, reason: error.description))
-                continue
-            } catch {
-                throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)")
-            }
-            summary.fetched += 1
-            // A modified or revoked approval is a new instance; its original changes too.
-            if let main = detail.attributes["main_process_instance_id"], !main.isEmpty, !processed.contains(main) {
-                followUps.append(main)
-            }
-            switch mapper.map(detail) {
-            case .success(let row): pending.append((detail, row))
-            case .failure(let reject):
-                summary.rejected += 1
-                logger.warning("instance rejected", metadata: ["instance": "\(id)", "column": "\(reject.column)", "reason": "\(reject.reason)"])
-                pendingRejects.append(reject)
-            }
-            if pending.count >= (config.mysql?.batchSize ?? 500) { try flush() }
-        }
+        for id in ids { dispatch(id, group: Self.revisitGroup) }
     }
 
     private func flush() throws {
+        guard !pending.isEmpty || !pendingRejects.isEmpty else { return }
         let rows = pending
         let rejects = pendingRejects
         pending.removeAll(keepingCapacity: true)
@@ -226,14 +296,27 @@ public final class SyncRunner {
         summary.written += outcome.written
         summary.rejected += outcome.rejectedByDatabase
     }
+
+    static func local(_ ms: Int64, _ tz: TimeZone) -> String {
+        "\(LocalDateTime(epochMs: ms, timeZone: tz)) \(tz.identifier)"
+    }
 }
 
-extension SyncRunner {
-    /// Formats instants for messages in the job's zone.
-    enum TimeText {
-        static func local(_ ms: Int64, _ tz: TimeZone) -> String {
-            let t = LocalDateTime(epochMs: ms, timeZone: tz)
-            return "\(t) \(tz.identifier)"
-        }
+/// Per-window figures for the run log's reconciliation record.
+public struct WindowStats: Sendable, Codable, Equatable {
+    public var fromMs: Int64 = 0
+    public var toMs: Int64 = 0
+    public var listed = 0
+    public var fetched = 0
+    public var skipped = 0
+    public var failed = 0
+    public var rejected = 0
+    /// Listed again in this run (overlapping windows, cap re-lists): counted once, elsewhere.
+    public var repeated = 0
+    func with(_ w: Window) -> WindowStats {
+        var s = self
+        s.fromMs = w.fromMs
+        s.toMs = w.toMs
+        return s
     }
 }

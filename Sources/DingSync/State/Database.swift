@@ -4,12 +4,8 @@ import MySQLClient
 /// Opens the job's MySQL connection and turns MySQL failures into the tool's exit codes.
 public enum Database {
     public static func connect(_ s: MySQLSettings) throws(DingSyncError) -> MySQLConnection {
-        var o = MySQLOptions(user: s.user, password: s.password, database: s.database)
-        o.host = s.host
-        o.port = s.port
-        o.socket = s.socket
         do {
-            return try MySQLConnection(o)
+            return try MySQLConnection(DatabaseSession.options(s))
         } catch {
             throw failure(error, doing: "connecting to MySQL \(s.socket ?? "\(s.host):\(s.port)")")
         }

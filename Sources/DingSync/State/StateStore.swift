@@ -1,4 +1,5 @@
 import DingSyncMapping
+import Foundation
 import MySQLClient
 
 /// The tool's own tables, beside the data: the watermark, every instance seen (with its last
@@ -60,6 +61,7 @@ public final class StateStore {
           `api_calls` INT NOT NULL DEFAULT 0,
           `retries` INT NOT NULL DEFAULT 0,
           `error` TEXT NULL,
+          `windows` MEDIUMTEXT NULL COMMENT 'per window: listed vs fetched/skipped/failed/rejected (reconciliation)',
           KEY `by_job` (`job`, `id`)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
         """,
@@ -158,11 +160,19 @@ public final class StateStore {
     public func finishRun(id: Int64, summary: RunSummary, status: ExitStatus, error: String?) throws {
         try db.prepare("""
             UPDATE `dingsync_runs` SET `finished_at` = CURRENT_TIMESTAMP, `status` = ?, `exit_code` = ?, `listed` = ?,
-              `fetched` = ?, `written` = ?, `skipped` = ?, `rejected` = ?, `api_calls` = ?, `retries` = ?, `error` = ?
+              `fetched` = ?, `written` = ?, `skipped` = ?, `rejected` = ?, `api_calls` = ?, `retries` = ?, `error` = ?,
+              `windows` = ?
             WHERE `id` = ?
             """).execute([.text(status == .ok ? "ok" : (status == .rejects ? "rejects" : "failed")), .int(Int64(status.rawValue)),
                           .int(Int64(summary.listed)), .int(Int64(summary.fetched)), .int(Int64(summary.written)),
                           .int(Int64(summary.skipped)), .int(Int64(summary.rejected)), .int(Int64(summary.calls.total)),
-                          .int(Int64(summary.calls.retries)), error.map { .text($0) } ?? .null, .int(id)])
+                          .int(Int64(summary.calls.retries)), error.map { .text($0) } ?? .null,
+                          .text(Self.windowsJSON(summary.windowStats)), .int(id)])
+    }
+
+    static func windowsJSON(_ stats: [WindowStats]) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return (try? enc.encode(stats)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 }

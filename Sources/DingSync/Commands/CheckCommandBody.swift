@@ -1,0 +1,184 @@
+import DingSyncMapping
+import Foundation
+import MySQLClient
+
+/// `check`: everything a 2 a.m. cron run needs, verified now, one line per check on stdout
+/// (`ok` / `FAIL: reason` / `skipped (why)`). Exits with the code of the first failing check.
+public enum CheckCommandBody {
+    public static func run(_ g: GlobalSettings, env: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
+        let console = Console()
+        var report = Report(console: console)
+        let code = checks(g, env: env, report: &report)
+        console.flush()
+        if let first = report.firstFailure {
+            return CommandEnvironment.report(DingSyncError(first.status, "check failed: \(first.message)"), console: console)
+        }
+        console.err("dingsync: all checks passed")
+        return code
+    }
+
+    struct Report {
+        let console: Console
+        var firstFailure: DingSyncError?
+        mutating func ok(_ name: String, _ detail: String? = nil) { line(name, "ok" + (detail.map { " (\($0))" } ?? "")) }
+        mutating func skip(_ name: String, _ why: String) { line(name, "skipped (\(why))") }
+        mutating func fail(_ name: String, _ error: DingSyncError) {
+            line(name, "FAIL: " + error.message.replacingOccurrences(of: "\n", with: " "))
+            if firstFailure == nil { firstFailure = error }
+        }
+        func line(_ name: String, _ text: String) {
+            console.out(name.padding(toLength: max(name.count, 16), withPad: " ", startingAt: 0) + " " + text)
+        }
+    }
+
+    private static func checks(_ g: GlobalSettings, env: [String: String], report r: inout Report) -> Int32 {
+        let path = g.configPath ?? env["DINGSYNC_CONFIG"]
+        if let path, let data = FileManager.default.contents(atPath: path) {
+            let names = referencedVariables(String(decoding: data, as: UTF8.self))
+            let missing = names.required.filter { env[$0] == nil }
+            if missing.isEmpty {
+                let all = names.required + names.optional.filter { env[$0] != nil }
+                r.ok("environment", all.isEmpty ? "the config names no variables" : "set: " + all.joined(separator: ", "))
+            } else {
+                r.fail("environment", .config("not set: \(missing.joined(separator: ", ")) (the config names them without a default)"))
+            }
+        }
+        let context: RunContext
+        switch CommandEnvironment.prepare(g, console: r.console, env: env) {
+        case .failure(let e): r.fail("config", e); return e.status.rawValue
+        case .success(let c): context = c
+        }
+        let config = context.config
+        r.ok("config", "job \(config.job), \(config.mapping.count) mapped columns, process \(config.dingtalk.processCode)")
+        dingtalk(context, &r)
+        guard let m = config.mysql else {
+            for name in ["mysql", "target table", "table charset", "columns", "primary key", "state tables"] {
+                r.skip(name, "no mysql section")
+            }
+            return 0
+        }
+        mysql(config, m, &r)
+        return 0
+    }
+
+    private static func dingtalk(_ context: RunContext, _ r: inout Report) {
+        let client: DingTalkClient
+        do { client = try OperatorSupport.client(context) } catch { r.fail("token", error); return }
+        do {
+            _ = try client.token()
+            r.ok("token", "from \(context.config.dingtalk.baseURL)")
+        } catch {
+            r.fail("token", OperatorSupport.failure(error, doing: "getting an access token"))
+            r.skip("listids", "no token")
+            return
+        }
+        let now = context.clock.nowMs()
+        let days = min(context.config.sync.windowDays, 30)
+        do {
+            let page = try client.listIds(startMs: now - Int64(days) * WindowPlanner.dayMs, endMs: now, cursor: 0)
+            r.ok("listids", "\(page.ids.count) id(s) on the first page of the last \(days) days\(page.nextCursor != nil ? ", more pages" : "")")
+        } catch {
+            r.fail("listids", OperatorSupport.failure(error, doing: "listing instances"))
+        }
+    }
+
+    private static func mysql(_ config: JobConfig, _ m: MySQLSettings, _ r: inout Report) {
+        let db: MySQLConnection
+        do {
+            db = try Database.connect(m)
+            r.ok("mysql", "\(m.user)@\(m.socket ?? "\(m.host):\(m.port)")/\(m.database), server \(db.serverVersion)")
+        } catch {
+            r.fail("mysql", error)
+            for name in ["target table", "table charset", "columns", "primary key", "state tables"] { r.skip(name, "no connection") }
+            return
+        }
+        do {
+            try table(config, m, db, &r)
+            try stateTables(config, m, db, &r)
+        } catch {
+            r.fail("mysql", Database.failure(error, doing: "reading the schema of \(m.database)"))
+        }
+    }
+
+    private static func table(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, _ r: inout Report) throws {
+        let name = "\(m.database).\(m.table)"
+        let info = try db.prepare("SELECT `TABLE_COLLATION` FROM information_schema.`TABLES` WHERE `TABLE_SCHEMA` = ? AND `TABLE_NAME` = ?")
+            .query([.text(m.database), .text(m.table)])
+        guard let collation = info.first?.first else {
+            r.fail("target table", .config("\(name) does not exist: create it with `dingsync schema --apply` (or your own DDL)"))
+            for n in ["table charset", "columns", "primary key"] { r.skip(n, "no table") }
+            return
+        }
+        r.ok("target table", name)
+        let columns = try db.prepare("""
+            SELECT `COLUMN_NAME`, `DATA_TYPE`, `CHARACTER_SET_NAME`, `COLUMN_KEY` FROM information_schema.`COLUMNS`
+            WHERE `TABLE_SCHEMA` = ? AND `TABLE_NAME` = ? ORDER BY `ORDINAL_POSITION`
+            """).query([.text(m.database), .text(m.table)])
+        let byName = Dictionary(columns.map { (($0[0] ?? "").lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        let latin = columns.filter { c in c[2].map { !$0.hasPrefix("utf8mb4") } ?? false }.compactMap { $0[0] ?? nil }
+        if !(collation ?? "").hasPrefix("utf8mb4") {
+            r.fail("table charset", .config("\(name) has collation \(collation ?? "?"), not utf8mb4: emoji and rare CJK would be refused; convert it (ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4)"))
+        } else if !latin.isEmpty {
+            r.fail("table charset", .config("column(s) \(latin.joined(separator: ", ")) of \(name) are not utf8mb4"))
+        } else {
+            r.ok("table charset", collation ?? "utf8mb4")
+        }
+        var problems: [String] = []
+        for e in config.mapping {
+            guard let c = byName[e.field.lowercased()] else { problems.append("\(e.field) is missing"); continue }
+            let dataType = c[1] ?? "?"
+            if !SchemaDDL.compatible(e.type, dataType: dataType) {
+                problems.append("\(e.field) is \(dataType.uppercased()), cannot hold the mapping's \(e.type.rawValue) (use \(SchemaDDL.sqlType(e)))")
+            }
+        }
+        if problems.isEmpty {
+            r.ok("columns", "all \(config.mapping.count) mapped columns present with compatible types")
+        } else {
+            r.fail("columns", .config("\(name): " + problems.joined(separator: "; ")))
+        }
+        let key = config.mapping[config.keyIndex].field
+        let primary = columns.filter { $0[3] == "PRI" }.compactMap { $0[0] ?? nil }
+        if primary.map({ $0.lowercased() }) == [key.lowercased()] {
+            r.ok("primary key", key)
+        } else {
+            let have = primary.isEmpty ? "no primary key" : "primary key (\(primary.joined(separator: ", ")))"
+            r.fail("primary key", .config("\(name) has \(have); the mapping's key column \(key) must be the primary key alone, or re-synced rows would be duplicated"))
+        }
+    }
+
+    private static func stateTables(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, _ r: inout Report) throws {
+        let existing = try StateStore(db: db, job: config.job).existingTables()
+        let missing = StateStore.tableNames.filter { !existing.contains($0) }
+        if missing.isEmpty { r.ok("state tables", "present"); return }
+        // The current user's CREATE right, global or on this database (patterns included).
+        let rights = try db.prepare("""
+            SELECT 1 FROM information_schema.`USER_PRIVILEGES` WHERE `PRIVILEGE_TYPE` = 'CREATE'
+            UNION SELECT 1 FROM information_schema.`SCHEMA_PRIVILEGES` WHERE `PRIVILEGE_TYPE` = 'CREATE' AND ? LIKE `TABLE_SCHEMA`
+            """).query([.text(m.database)])
+        if rights.isEmpty {
+            r.fail("state tables", DingSyncError(.permission, "missing \(missing.joined(separator: ", ")) and user \(m.user) may not CREATE tables in \(m.database): grant CREATE, or create them from `dingsync schema`"))
+        } else {
+            r.ok("state tables", "missing \(missing.joined(separator: ", ")); creatable, sync creates them")
+        }
+    }
+
+    /// `${NAME}` (required) and `${NAME:-default}` (optional) in the raw config text.
+    static func referencedVariables(_ text: String) -> (required: [String], optional: [String]) {
+        var required: [String] = [], optional: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            let escaped = open.lowerBound > rest.startIndex && rest[rest.index(before: open.lowerBound)] == "$"
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { break }
+            let body = rest[open.upperBound..<close]
+            rest = rest[rest.index(after: close)...]
+            if escaped { continue }
+            if let sep = body.range(of: ":-") {
+                let n = String(body[..<sep.lowerBound])
+                if !optional.contains(n) { optional.append(n) }
+            } else if !required.contains(String(body)) {
+                required.append(String(body))
+            }
+        }
+        return (required, optional.filter { !required.contains($0) })
+    }
+}

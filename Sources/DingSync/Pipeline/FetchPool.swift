@@ -1,0 +1,104 @@
+import DingSyncMapping
+import Foundation
+import HTTPClient
+import Synchronization
+
+/// What the pipeline's threads tell the coordinating thread.
+enum PipelineEvent {
+    /// A page of ids listed for window `window`.
+    case page(window: Int, ids: [String])
+    /// Every page of window `window` has been emitted.
+    case windowListed(window: Int)
+    case listingFinished
+    case listingFailed(DingSyncError)
+    /// The outcome of one `get`, for the group it was dispatched under.
+    case fetched(group: Int, id: String, Result<InstanceDetail, DingTalkError>)
+}
+
+/// Threads that call DingTalk: `concurrency` fetch workers and one lister, each with its own
+/// client and transport (C handles are not shared across threads). They share the token, the
+/// per-API rate limiters and the counters. Listing runs beside fetching, so a run takes about
+/// max(pages, gets) / qps rather than their sum.
+final class FetchPool: Sendable {
+    typealias Work = (group: Int, id: String)
+    let work = BlockingQueue<Work>()
+    let events: BlockingQueue<PipelineEvent>
+    private let cancelled = Atomic<Bool>(false)
+    private let listingStopped = Atomic<Bool>(false)
+    private let group = DispatchGroup()
+    private let shared: DingTalkClient.Shared
+    private let makeTransport: @Sendable () throws(HTTPError) -> any HTTPTransport
+    private let onRetry: @Sendable (DingTalkError, Int) -> Void
+
+    init(shared: DingTalkClient.Shared, workers: Int, eventCapacity: Int,
+         makeTransport: @escaping @Sendable () throws(HTTPError) -> any HTTPTransport,
+         onRetry: @escaping @Sendable (DingTalkError, Int) -> Void) {
+        self.shared = shared
+        self.makeTransport = makeTransport
+        self.onRetry = onRetry
+        events = BlockingQueue(capacity: eventCapacity)
+        for n in 0..<workers { spawn(name: "dingsync-fetch-\(n)") { [self] client in fetchLoop(client) } }
+    }
+
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    func dispatch(_ id: String, group g: Int) { work.push((g, id)) }
+
+    /// Lists the windows in order on a thread of its own.
+    func startListing(_ windows: [Window]) {
+        spawn(name: "dingsync-list") { [self] client in
+            var lister = Lister(client: client)
+            lister.shouldStop = { [self] in isCancelled || listingStopped.load(ordering: .relaxed) }
+            do {
+                for (i, w) in windows.enumerated() {
+                    if lister.shouldStop() { break }
+                    try lister.list(w) { ids in events.push(.page(window: i, ids: ids)) }
+                    events.push(.windowListed(window: i))
+                }
+                events.push(.listingFinished)
+            } catch let e as DingSyncError {
+                events.push(.listingFailed(e))
+            } catch {
+                events.push(.listingFailed(DingSyncError(.bug, "listing: \(error)")))
+            }
+        }
+    }
+
+    /// A `--limit` run has all the ids it may fetch: list no further pages.
+    func stopListing() { listingStopped.store(true, ordering: .relaxed) }
+
+    /// Stops every thread: queued work is dropped, blocked pushes return, threads end.
+    func shutdown() {
+        cancelled.store(true, ordering: .relaxed)
+        work.close()
+        events.close()
+        group.wait()
+    }
+
+    private func fetchLoop(_ client: DingTalkClient) {
+        while let item = work.pop() {
+            if isCancelled { continue }
+            let result: Result<InstanceDetail, DingTalkError>
+            do { result = .success(try client.get(id: item.id)) } catch { result = .failure(error) }
+            events.push(.fetched(group: item.group, id: item.id, result))
+        }
+    }
+
+    private func spawn(name: String, _ body: @escaping @Sendable (DingTalkClient) -> Void) {
+        group.enter()
+        let thread = Thread { [self] in
+            defer { group.leave() }
+            let transport: any HTTPTransport
+            do { transport = try makeTransport() } catch {
+                events.push(.listingFailed(DingSyncError(.bug, "could not create an HTTP client: \(error)")))
+                return
+            }
+            let client = DingTalkClient(shared: shared, transport: transport)
+            client.onRetry = onRetry
+            body(client)
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+}

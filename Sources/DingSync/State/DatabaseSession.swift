@@ -1,0 +1,111 @@
+import DingSyncMapping
+import Foundation
+import Logging
+import MySQLClient
+
+/// The run's MySQL connection, with what lives on it (the job lock, prepared statements),
+/// and the policy for a connection that drops: reconnect, take the lock again, and replay
+/// the unit of work that was in flight. Deadlocks and lock waits replay the same way. The
+/// client's silent auto-reconnect is off, so nothing is ever half-replayed behind our back.
+final class DatabaseSession {
+    let settings: MySQLSettings
+    let job: String
+    let mapping: [MappingEntry]
+    let retry: RetrySettings
+    let clock: any SyncClock
+    let logger: Logger
+    private(set) var connection: MySQLConnection
+    private(set) var state: StateStore
+    private(set) var writer: TargetWriter
+    private(set) var reconnects = 0
+
+    init(settings: MySQLSettings, job: String, mapping: [MappingEntry], retry: RetrySettings,
+         clock: any SyncClock, logger: Logger) throws {
+        self.settings = settings
+        self.job = job
+        self.mapping = mapping
+        self.retry = retry
+        self.clock = clock
+        self.logger = logger
+        connection = try Database.connect(settings)
+        state = StateStore(db: connection, job: job)
+        writer = try TargetWriter(db: connection, database: settings.database, table: settings.table, mapping: mapping)
+        do {
+            try state.createTables()
+            guard try state.lock() else { throw Self.lockHeld(job) }
+        } catch let e as DingSyncError { throw e } catch {
+            throw Database.failure(error, doing: "preparing the state tables")
+        }
+        try writer.verifyTable(database: settings.database, table: settings.table)
+    }
+
+    static func lockHeld(_ job: String) -> DingSyncError {
+        DingSyncError(.tryLater, "another run of job \(job) is in progress (it holds the job's lock); try again later")
+    }
+
+    /// Runs `body`, replaying it after a lost connection, a deadlock or a lock wait timeout,
+    /// up to the retry budget; then the run ends with 69 and what was committed stays.
+    func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try body()
+            } catch let e as MySQLError where e.isConnectionLost || e.isRetryableTransaction {
+                try? connection.rollback()
+                guard attempt < retry.maxAttempts else {
+                    throw DingSyncError(.unavailable, "\(what): MySQL stayed unavailable after \(attempt) attempts (\(e.code): \(e.message)); everything committed is intact, re-run later")
+                }
+                logger.warning("MySQL error; replaying", metadata: ["during": "\(what)", "error": "\(e.code) \(e.message)", "attempt": "\(attempt)"])
+                sleep(beforeRetry: attempt)
+                if e.isConnectionLost || !connection.isAlive { try reconnect(what, attempt: &attempt) }
+            }
+        }
+    }
+
+    /// A unit of work in one transaction.
+    func transaction(_ what: String, _ body: () throws -> Void) throws {
+        try run(what) {
+            try connection.begin()
+            do {
+                try body()
+                try connection.commit()
+            } catch {
+                try? connection.rollback()
+                throw error
+            }
+        }
+    }
+
+    private func reconnect(_ what: String, attempt: inout Int) throws {
+        while true {
+            do {
+                let fresh = try MySQLConnection(Self.options(settings))
+                let store = StateStore(db: fresh, job: job)
+                guard try store.lock() else { throw Self.lockHeld(job) }
+                connection = fresh
+                state = store
+                writer = try TargetWriter(db: fresh, database: settings.database, table: settings.table, mapping: mapping)
+                reconnects += 1
+                logger.notice("reconnected to MySQL", metadata: ["during": "\(what)"])
+                return
+            } catch let e as MySQLError where e.isConnectionLost {
+                attempt += 1
+                guard attempt < retry.maxAttempts else {
+                    throw DingSyncError(.unavailable, "\(what): MySQL stayed unreachable after \(attempt) attempts (\(e.message)); everything committed is intact, re-run later")
+                }
+                sleep(beforeRetry: attempt)
+            }
+        }
+    }
+
+    /// Exponential with equal jitter: a restarting server gets real time to come back.
+    private func sleep(beforeRetry attempt: Int) {
+        let ceiling = min(retry.maxDelayMs, retry.baseDelayMs << min(20, attempt - 1))
+        clock.sleep(ms: ceiling / 2 + Int.random(in: 0...max(0, ceiling / 2)))
+    }
+
+    static func options(_ s: MySQLSettings) -> MySQLOptions {
+        MySQLOptions(host: s.host, port: s.port, socket: s.socket, user: s.user, password: s.password, database: s.database)
+    }
+}
