@@ -13,7 +13,7 @@ usage: dingbench SCENARIO [--bin DIR] [--repo DIR] [--timeout SECONDS] [options]
   cpu     [--count 5000]                     instances/s with no latency and no QPS limit
   steady  [--count 3000] [--new 20] [--close 10]   calls of an incremental sync vs the minimum
   rss     [--small 2000] [--large 20000]     peak RSS of dingsync at two job sizes
-  writer  [--rows 100000] [--batch 500]      TargetWriter vs LOAD DATA, same rows, same table
+  writer  [--rows 100000] [--batch 500] [--rounds 3]   TargetWriter vs LOAD DATA, same rows and table
 Needs DINGSYNC_TEST_MYSQL_SOCKET/_USER/_PASSWORD (eval "$(scripts/mariadb.sh env)").
 """
 
@@ -71,8 +71,8 @@ case "rss":
     let (small, large) = (int("small", 2000), int("large", 20000))
     body = { try Scenarios.rss(env, small: small, large: large) }
 case "writer":
-    let (rows, batch) = (int("rows", 100_000), max(1, int("batch", 500)))
-    body = { try WriterBench.run(env, rows: rows, batch: batch) }
+    let (rows, batch, rounds) = (int("rows", 100_000), max(1, int("batch", 500)), int("rounds", 3))
+    body = { try WriterBench.run(env, rows: rows, batch: batch, rounds: rounds) }
 default: die("unknown scenario \(scenario)\n\(usage)", 64)
 }
 if !options.isEmpty { die("options not used by \(scenario): \(options.keys.sorted().joined(separator: ", "))", 64) }
