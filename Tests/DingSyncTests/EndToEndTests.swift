@@ -22,6 +22,15 @@ final class EndToEndTests: XCTestCase {
             }
         }
         XCTAssertTrue(result.stderr.contains("written 300"), result.stderr)
+
+        // The run log: counts, calls by API (as the simulator counted them) and the per-window reconciliation.
+        let log = try XCTUnwrap(try db.rows("SELECT status, listed, written, calls_token, calls_listids, calls_get, windows FROM dingsync_runs").first)
+        XCTAssertEqual(Array(log.prefix(6)), ["ok", "300", "300", "\(job.simulator.calls(.token))",
+                                              "\(job.simulator.calls(.listids))", "\(job.simulator.calls(.get))"])
+        let windows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((log[6] ?? "").utf8)) as? [[String: Any]])
+        XCTAssertEqual(windows.count, 2, "40 days in 30-day windows")
+        XCTAssertEqual(windows.map { $0["listed"] as? Int ?? -1 }.reduce(0, +), 300)
+        XCTAssertEqual(windows.map { $0["fetched"] as? Int ?? -1 }.reduce(0, +), 300)
     }
 
     func testAwkwardStringsArriveByteForByte() throws {

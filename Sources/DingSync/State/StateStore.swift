@@ -59,6 +59,9 @@ public final class StateStore {
           `skipped` INT NOT NULL DEFAULT 0,
           `rejected` INT NOT NULL DEFAULT 0,
           `api_calls` INT NOT NULL DEFAULT 0,
+          `calls_token` INT NOT NULL DEFAULT 0,
+          `calls_listids` INT NOT NULL DEFAULT 0,
+          `calls_get` INT NOT NULL DEFAULT 0,
           `retries` INT NOT NULL DEFAULT 0,
           `error` TEXT NULL,
           `windows` MEDIUMTEXT NULL COMMENT 'per window: listed vs fetched/skipped/failed/rejected (reconciliation)',
@@ -160,12 +163,13 @@ public final class StateStore {
     public func finishRun(id: Int64, summary: RunSummary, status: ExitStatus, error: String?) throws {
         try db.prepare("""
             UPDATE `dingsync_runs` SET `finished_at` = CURRENT_TIMESTAMP, `status` = ?, `exit_code` = ?, `listed` = ?,
-              `fetched` = ?, `written` = ?, `skipped` = ?, `rejected` = ?, `api_calls` = ?, `retries` = ?, `error` = ?,
+              `fetched` = ?, `written` = ?, `skipped` = ?, `rejected` = ?, `api_calls` = ?, `calls_token` = ?, `calls_listids` = ?, `calls_get` = ?, `retries` = ?, `error` = ?,
               `windows` = ?
             WHERE `id` = ?
             """).execute([.text(status == .ok ? "ok" : (status == .rejects ? "rejects" : "failed")), .int(Int64(status.rawValue)),
                           .int(Int64(summary.listed)), .int(Int64(summary.fetched)), .int(Int64(summary.written)),
                           .int(Int64(summary.skipped)), .int(Int64(summary.rejected)), .int(Int64(summary.calls.total)),
+                          .int(Int64(summary.calls.token)), .int(Int64(summary.calls.listids)), .int(Int64(summary.calls.get)),
                           .int(Int64(summary.calls.retries)), error.map { .text($0) } ?? .null,
                           .text(Self.windowsJSON(summary.windowStats)), .int(id)])
     }
