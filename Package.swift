@@ -39,6 +39,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dingsim", dependencies: ["DingTalkSimulator"]),
+        .executableTarget(name: "dingbench", dependencies: ["DingSync", "MySQLClient", "DingSyncMapping", "DingTalkSimulator"]),
         .testTarget(name: "DingSyncMappingTests", dependencies: ["DingSyncMapping"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient"]),

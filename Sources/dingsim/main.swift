@@ -18,6 +18,13 @@ signal(SIGPIPE, SIG_IGN)
 let usage = """
 usage: dingsim [--port N] [--seed N] [--count N] [--days N] [--latency-ms N] [--qps N]
                [--app-key K] [--app-secret S] [--process-code P] [--port-file PATH]
+               [--control stdin]
+  --control stdin: read commands on stdin, one a line, answer each with one line on stdout;
+                   exit when stdin closes (so a benchmark that dies never leaves us behind).
+      step NEW CLOSE  add NEW fresh instances (created in the last second), approve the
+                      CLOSE oldest open ones -> step {"open_before":..,"added":..,...}
+      stats           request counters -> stats {"token":..,"listids":..,"get":..,...}
+      reset           zero the counters -> reset {"ok":1}
 """
 
 func fail(_ message: String) -> Never {
@@ -28,6 +35,7 @@ func fail(_ message: String) -> Never {
 var port = 0, seed: UInt64 = 42, count = 300, days = 40, latency = 0
 var qps: Int?
 var portFile: String?
+var controlStdin = false
 var options = SimulatorOptions()
 
 var args = CommandLine.arguments.dropFirst()
@@ -49,6 +57,9 @@ while let flag = args.popFirst() {
     case "--app-secret": options.appSecret = value
     case "--process-code": options.processCode = value
     case "--port-file": portFile = value
+    case "--control":
+        guard value == "stdin" else { fail("--control supports only stdin") }
+        controlStdin = true
     default: fail("unknown option \(flag)")
     }
 }
@@ -77,6 +88,39 @@ if let portFile {
 }
 // Written unbuffered: scripts wait for this line before they start the client.
 FileHandle.standardOutput.write(Data("dingsim listening on \(sim.baseURL) process_code=\(options.processCode)\n".utf8))
+
+if controlStdin {
+    // Started after the signal mask is set, so this thread never takes SIGTERM/SIGINT either.
+    let control = Thread { [sim, seed, options] in
+        var steps: UInt64 = 0
+        while let line = readLine() {
+            let words = line.split(separator: " ").map(String.init)
+            let answer: String
+            switch words.first {
+            case "step" where words.count == 3:
+                guard let new = Int(words[1]), let close = Int(words[2]), new >= 0, close >= 0 else {
+                    answer = "error step wants two non-negative integers"
+                    break
+                }
+                steps += 1
+                // A different seed per step: fresh ids, never colliding with the initial ones.
+                var fresh = ReferenceFormGenerator(seed: seed ^ (0xC0FFEE &* steps), processCode: options.processCode)
+                let at = options.now()
+                let made = fresh.make(count: new, fromMs: at - 1000, toMs: at - 1)
+                answer = "step " + sim.step(adding: made, closing: close, nowMs: at).json
+            case "stats": answer = "stats " + sim.statsJSON()
+            case "reset":
+                sim.resetCounters()
+                answer = "reset {\"ok\":1}"
+            default: answer = "error unknown command: \(line)"
+            }
+            FileHandle.standardOutput.write(Data((answer + "\n").utf8))
+        }
+        sim.stop()
+        exit(0)
+    }
+    control.start()
+}
 
 // The signals stay blocked since the top of main, so one sent at any moment after the line
 // above is pending here rather than lost.
