@@ -71,6 +71,22 @@ final class DingTalkClientTests: XCTestCase {
         XCTAssertEqual(Set(ids), Set(instances.map(\.id)))
     }
 
+    func testAListerThatHadToSplitCutsLaterWindowsUpFront() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let day: Int64 = 86_400_000
+        var g = ReferenceFormGenerator(seed: 4)
+        let first = g.make(count: 10_040, fromMs: now - 4 * day, toMs: now - 3 * day)
+        let second = g.make(count: 10_040, fromMs: now - 2 * day, toMs: now - day)
+        let sim = try started(first + second)
+        let lister = Lister(client: try makeClient(sim))
+        XCTAssertEqual(Set(try lister.list(Window(fromMs: now - 4 * day, toMs: now - 3 * day + 1))), Set(first.map(\.id)))
+        XCTAssertEqual(lister.parts, 2)
+        let callsForFirst = sim.calls(.listids)
+        XCTAssertGreaterThan(callsForFirst, 1_000, "the first dense window pays a full pass before splitting")
+        XCTAssertEqual(Set(try lister.list(Window(fromMs: now - 2 * day, toMs: now - day + 1))), Set(second.map(\.id)))
+        XCTAssertLessThan(sim.calls(.listids) - callsForFirst, 520, "the second is listed in halves at once: about 10,040/20 pages")
+    }
+
     func testPermanentErrorsAreNotRetried() throws {
         let sim = try started([])
         let settings = DingTalkSettings(baseURL: sim.baseURL, appKey: "wrong", appSecret: "wrong-secret", processCode: "P",

@@ -47,7 +47,7 @@ final class FetchPool: Sendable {
     /// Lists the windows in order on a thread of its own.
     func startListing(_ windows: [Window]) {
         spawn(name: "dingsync-list") { [self] client in
-            var lister = Lister(client: client)
+            let lister = Lister(client: client)
             lister.shouldStop = { [self] in isCancelled || listingStopped.load(ordering: .relaxed) }
             do {
                 for (i, w) in windows.enumerated() {

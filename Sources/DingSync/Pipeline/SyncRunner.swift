@@ -202,10 +202,11 @@ public final class SyncRunner {
 
     /// Listed ids of window `w`: skip repeats and stored-final ones, dispatch the rest.
     private func accept(_ ids: [String], window w: Int) throws {
-        summary.listed += ids.count
         groups[w]!.stats.listed += ids.count
-        var fresh = ids.filter { !seen.contains($0) }
+        var unique: Set<String> = []
+        var fresh = ids.filter { !seen.contains($0) && unique.insert($0).inserted }
         groups[w]!.stats.repeated += ids.count - fresh.count
+        summary.listed += fresh.count  // distinct instances: cap re-lists and overlaps count once
         if !request.refetch, let session, !fresh.isEmpty {
             let final = try session.run("looking up stored instances") { try session.state.finalIds(among: fresh) }
             summary.skipped += final.count
