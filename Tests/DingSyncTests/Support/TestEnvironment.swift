@@ -59,28 +59,7 @@ struct ProcessResult {
     var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
 }
 
+/// Runs the built executable to the end (see `RunningDingsync` for a run the test steers).
 func runDingsync(_ args: [String], env extra: [String: String] = [:], timeout: TimeInterval = 300) throws -> ProcessResult {
-    let p = Process()
-    p.executableURL = TestEnvironment.binary("dingsync")
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "DINGSYNC_CONFIG")
-    for (k, v) in extra { env[k] = v }
-    p.environment = env
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dingsync-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    p.standardOutput = try FileHandle(forWritingTo: out)
-    p.standardError = try FileHandle(forWritingTo: err)
-    try p.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(20_000) }
-    if p.isRunning { p.terminate(); p.waitUntilExit(); XCTFail("dingsync \(args) did not finish in \(timeout)s") }
-    p.waitUntilExit()
-    return ProcessResult(code: p.terminationStatus,
-                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    try RunningDingsync(args, env: extra).finish(timeout: timeout)
 }
