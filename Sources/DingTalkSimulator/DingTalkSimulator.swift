@@ -151,6 +151,10 @@ public final class DingTalkSimulator: Sendable {
     public var faults: FaultOptions { state.withLock { $0.faults } }
 
     /// Kills the current token now, as if it had expired.
+    /// The next `times` gets of `id` answer 400002 "实例不存在" although it is listed: a per-instance
+    /// error the client must record and survive (and, for a short blip, overcome on a re-fetch).
+    public func failGets(of id: String, times: Int) { state.withLock { $0.failingGets[id] = times } }
+
     public func expireToken() { state.withLock { $0.token = nil } }
 }
 
@@ -170,6 +174,8 @@ struct SimState {
     var banAnswers = 0
     var calls: [SimAPI: Int] = [:]
     var getCalls: [String: Int] = [:]
+    /// Instance id → how many more `get`s of it fail as if it did not exist.
+    var failingGets: [String: Int] = [:]
     var faultCounts: [FaultKind: Int] = [:]
     var faults = FaultOptions()
     var quotaLeft: Int?

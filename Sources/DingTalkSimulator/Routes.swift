@@ -119,7 +119,12 @@ extension DingTalkSimulator {
         guard ctx.bodyIsValid, let id = ctx.params["process_instance_id"], !id.isEmpty else {
             return errorAnswer(400002, "参数错误: process_instance_id不能为空")
         }
-        guard let inst = state.withLock({ $0.instances[id] }) else {
+        let failing = state.withLock { s -> Bool in
+            guard let n = s.failingGets[id], n > 0 else { return false }
+            s.failingGets[id] = n - 1
+            return true
+        }
+        guard !failing, let inst = state.withLock({ $0.instances[id] }) else {
             return errorAnswer(400002, "实例不存在")
         }
         return .json(.object([

@@ -118,3 +118,39 @@ final class EndToEndTests: XCTestCase {
         }
     }
 }
+
+/// Reconciliation of a window: a listed id whose `get` fails is fetched once more in the same
+/// run; only a second failure makes it a recorded reject, retried by the next run.
+final class ReconciliationTests: XCTestCase {
+    func testAGetThatFailsOnceIsFetchedAgainBeforeTheWindowCounts() throws {
+        let instances = JobFixture.generate(count: 60, days: 10, seed: 21)
+        let job = try JobFixture(instances: instances)
+        let victim = instances[17].id
+        job.simulator.failGets(of: victim, times: 1)
+        let r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(job.simulator.getCalls(for: victim), 2)
+        try job.assertTableEqualsTruth(nil, "after one failed get")
+        let conn = try job.connect()
+        XCTAssertTrue(try job.rejects(conn).isEmpty)
+    }
+
+    func testAGetThatKeepsFailingIsRecordedThenWrittenByTheNextRun() throws {
+        let instances = JobFixture.generate(count: 60, days: 10, seed: 22)
+        let job = try JobFixture(instances: instances)
+        let victim = instances[5].id
+        job.simulator.failGets(of: victim, times: 2)
+        let first = try job.run(["sync"])
+        XCTAssertEqual(first.code, 65, first.stderr)
+        let conn = try job.connect()
+        let rejects = try job.rejects(conn)
+        XCTAssertEqual(rejects.map { $0[1] }, [victim])
+        XCTAssertEqual(rejects.first?[2], "(get)")
+        XCTAssertEqual(try conn.query("SELECT COUNT(*) FROM master_wan_recharge WHERE bfn_id = '\(victim)'").first?.first, "0")
+
+        let second = try job.run(["sync"])
+        XCTAssertEqual(second.code, 0, second.stderr)
+        XCTAssertTrue(try job.rejects(conn).isEmpty)
+        try job.assertTableEqualsTruth(nil, "after the reject went through")
+    }
+}

@@ -28,6 +28,8 @@ public final class SyncRunner {
     private var pending: [(InstanceDetail, MappedRow)] = []
     private var pendingRejects: [MappingReject] = []
     private var dispatched = 0
+    /// Ids whose `get` failed once and were dispatched again in this run.
+    private var refetched: Set<String> = []
     private var progress: ProgressReporter!
 
     /// Dispatch groups beyond the windows: revisits and follow-ups never hold the watermark.
@@ -232,6 +234,13 @@ public final class SyncRunner {
         let detail: InstanceDetail
         switch result {
         case .success(let d): detail = d
+        case .failure(let error) where error.errorClass == .instance && refetched.insert(id).inserted:
+            // Reconciliation: a listed id that was not written is fetched once more before its
+            // window counts as done; only a second failure makes it a recorded reject.
+            logger.info("instance could not be fetched; trying it once more", metadata: ["instance": "\(id)", "error": "\(error)"])
+            groups[g, default: GroupState(listingDone: true)].outstanding += 1
+            pool.dispatch(id, group: g)
+            return
         case .failure(let error) where error.errorClass == .instance:
             summary.failed += 1
             groups[g]?.stats.failed += 1
