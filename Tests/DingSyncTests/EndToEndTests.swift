@@ -88,6 +88,24 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    func testDryRunTablePrintsAlignedBlocksAndACount() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let instances = JobFixture.generate(count: 250, days: 5, seed: 31, nowMs: now)
+        let job = try JobFixture(instances: instances, withDatabase: false)
+        let r = try job.run(["backfill", "--from", JobFixture.isoUTC(now - 6 * 86_400_000), "--to", JobFixture.isoUTC(now),
+                             "--dry-run", "--format", "table"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let headers = lines.filter { $0.hasPrefix("bfn_id ") }
+        XCTAssertEqual(headers.count, 2, "250 rows print as blocks of at most 200")
+        XCTAssertTrue(headers[0].contains("| recharge_amount"))
+        XCTAssertEqual(lines.filter { $0.count > 36 && instances.map(\.id).contains(String($0.prefix(36))) }.count, 250)
+        XCTAssertTrue(lines.contains("(250 rows)"), r.stdout.suffix(200).description)
+        // Aligned: every row of the first block has its column separators where the header has them.
+        let bars = { (l: String) in l.enumerated().filter { $0.element == "|" }.count }
+        XCTAssertEqual(bars(lines[2]), bars(headers[0]))
+    }
+
     func testSecondRunSpendsNoGetOnFinalInstances() throws {
         let instances = JobFixture.generate(count: 150, days: 30, seed: 5)
         let job = try JobFixture(instances: instances)

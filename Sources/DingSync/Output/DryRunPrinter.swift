@@ -1,7 +1,8 @@
 import DingSyncMapping
 
 /// Prints mapped rows for `--dry-run`: `jsonl` streams one object per row (keys in mapping
-/// order), `table` collects rows and prints an aligned table at the end.
+/// order), `table` prints aligned blocks of at most `blockRows` rows, so memory stays flat
+/// however long the preview.
 public final class DryRunPrinter {
     public enum Format: String, Sendable, CaseIterable { case table, jsonl }
 
@@ -9,7 +10,9 @@ public final class DryRunPrinter {
     let columns: [String]
     let console: Console
     private var rows: [[String]] = []
+    private var printed = 0
     static let maxCellWidth = 40
+    static let blockRows = 200
 
     public init(format: Format, columns: [String], console: Console) {
         self.format = format
@@ -28,24 +31,32 @@ public final class DryRunPrinter {
             console.out(s + "}")
         case .table:
             rows.append(row.values.map { Self.cell($0.text ?? "NULL") })
+            if rows.count >= Self.blockRows { printBlock() }
         }
     }
 
     public func finish() {
         if format == .table {
-            let widths = columns.indices.map { c in
-                ([Self.displayWidth(columns[c])] + rows.map { Self.displayWidth($0[c]) }).max() ?? 0
-            }
-            func line(_ cells: [String]) -> String {
-                zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - Self.displayWidth($0)) }
-                    .joined(separator: " | ")
-            }
-            console.out(line(columns))
-            console.out(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
-            for r in rows { console.out(line(r)) }
-            console.out("(\(rows.count) row\(rows.count == 1 ? "" : "s"))")
+            if !rows.isEmpty || printed == 0 { printBlock() }
+            console.out("(\(printed) row\(printed == 1 ? "" : "s"))")
         }
         console.flush()
+    }
+
+    private func printBlock() {
+        let widths = columns.indices.map { c in
+            ([Self.displayWidth(columns[c])] + rows.map { Self.displayWidth($0[c]) }).max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - Self.displayWidth($0)) }
+                .joined(separator: " | ")
+        }
+        if printed > 0 { console.out("") }
+        console.out(line(columns))
+        console.out(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
+        for r in rows { console.out(line(r)) }
+        printed += rows.count
+        rows.removeAll(keepingCapacity: true)
     }
 
     /// One line, at most `maxCellWidth` columns wide on a terminal.
