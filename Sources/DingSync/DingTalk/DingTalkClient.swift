@@ -69,7 +69,7 @@ public final class DingTalkClient {
             "process_code": settings.processCode, "start_time": startMs, "end_time": endMs,
             "size": settings.pageSize, "cursor": cursor,
         ]
-        let answer = try call(api: "listids", path: "/topapi/processinstance/listids", body: body, limiter: shared.listLimiter)
+        let answer = try call(api: "listids", path: "/topapi/processinstance/listids", body: body, limiter: shared.listLimiter).json
         guard let result = answer["result"] as? [String: Any] else {
             throw DingTalkError(errorClass: .transient, api: "listids", errcode: nil, subCode: nil, message: "answer has no result")
         }
@@ -81,8 +81,8 @@ public final class DingTalkClient {
     public func get(id: String) throws(DingTalkError) -> InstanceDetail {
         let answer = try call(api: "get", path: "/topapi/processinstance/get", body: ["process_instance_id": id],
                               limiter: shared.getLimiter)
-        guard let pi = answer["process_instance"] as? [String: Any],
-              let data = try? JSONSerialization.data(withJSONObject: pi, options: [.withoutEscapingSlashes, .sortedKeys])
+        guard let pi = answer.json["process_instance"] as? [String: Any],
+              let data = RawJSONMember.value(of: "process_instance", in: answer.body)
         else {
             throw DingTalkError(errorClass: .instance, api: "get", errcode: nil, subCode: nil,
                                 message: "answer for instance \(id) has no process_instance")
@@ -110,7 +110,7 @@ public final class DingTalkClient {
     private func fetchToken() throws(DingTalkError) -> String {
         let url = "\(settings.baseURL)/gettoken?appkey=\(Self.percent(settings.appKey))&appsecret=\(Self.percent(settings.appSecret))"
         shared.counters.add { $0.token += 1 }
-        let answer = try roundTrip(api: "gettoken", HTTPRequest(method: .get, url: url, timeoutMs: settings.timeoutMs))
+        let answer = try roundTrip(api: "gettoken", HTTPRequest(method: .get, url: url, timeoutMs: settings.timeoutMs)).json
         guard let token = answer["access_token"] as? String, !token.isEmpty else {
             throw DingTalkError(errorClass: .transient, api: "gettoken", errcode: nil, subCode: nil, message: "answer has no access_token")
         }
@@ -119,7 +119,10 @@ public final class DingTalkClient {
         return token
     }
 
-    private func call(api: String, path: String, body: [String: Any], limiter: RateLimiter) throws(DingTalkError) -> [String: Any] {
+    /// The parsed answer and its bytes (for callers that keep part of it verbatim).
+    typealias Answer = (json: [String: Any], body: Data)
+
+    private func call(api: String, path: String, body: [String: Any], limiter: RateLimiter) throws(DingTalkError) -> Answer {
         let payload = (try? JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes])) ?? Data()
         var attempt = 0
         while true {
@@ -156,14 +159,14 @@ public final class DingTalkClient {
     }
 
     /// One HTTP exchange, its failure modes turned into classified errors.
-    private func roundTrip(api: String, _ request: HTTPRequest) throws(DingTalkError) -> [String: Any] {
+    private func roundTrip(api: String, _ request: HTTPRequest) throws(DingTalkError) -> Answer {
         let response: HTTPResponse
         do {
             response = try transport.send(request)
         } catch {
             throw DingTalkError.transport(api: api, error)
         }
-        return try Self.decodeAnswer(api: api, response)
+        return (try Self.decodeAnswer(api: api, response), response.body)
     }
 
     static func decodeAnswer(api: String, _ response: HTTPResponse) throws(DingTalkError) -> [String: Any] {
