@@ -151,9 +151,13 @@ public final class DingTalkSimulator: Sendable {
     public var faults: FaultOptions { state.withLock { $0.faults } }
 
     /// Kills the current token now, as if it had expired.
-    /// The next `times` gets of `id` answer 400002 "实例不存在" although it is listed: a per-instance
-    /// error the client must record and survive (and, for a short blip, overcome on a re-fetch).
-    public func failGets(of id: String, times: Int) { state.withLock { $0.failingGets[id] = times } }
+    /// The next `times` gets of `id` fail although it is listed: by default 400002 "实例不存在", a
+    /// per-instance error the client must record and survive (and, for a blip, overcome on a
+    /// re-fetch); another `errcode` (e.g. 90020) makes that one instance's get end the run.
+    /// `delayMs` holds each failing answer back, so it arrives after the rest of the run's work.
+    public func failGets(of id: String, times: Int, errcode: Int = 400002, delayMs: Int = 0) {
+        state.withLock { $0.failingGets[id] = (times, errcode, delayMs) }
+    }
 
     public func expireToken() { state.withLock { $0.token = nil } }
 }
@@ -175,7 +179,7 @@ struct SimState {
     var calls: [SimAPI: Int] = [:]
     var getCalls: [String: Int] = [:]
     /// Instance id → how many more `get`s of it fail as if it did not exist.
-    var failingGets: [String: Int] = [:]
+    var failingGets: [String: (times: Int, errcode: Int, delayMs: Int)] = [:]
     var faultCounts: [FaultKind: Int] = [:]
     var faults = FaultOptions()
     var quotaLeft: Int?

@@ -119,12 +119,17 @@ extension DingTalkSimulator {
         guard ctx.bodyIsValid, let id = ctx.params["process_instance_id"], !id.isEmpty else {
             return errorAnswer(400002, "参数错误: process_instance_id不能为空")
         }
-        let failing = state.withLock { s -> Bool in
-            guard let n = s.failingGets[id], n > 0 else { return false }
-            s.failingGets[id] = n - 1
-            return true
+        let failure = state.withLock { s -> (errcode: Int, delayMs: Int)? in
+            guard let f = s.failingGets[id], f.times > 0 else { return nil }
+            s.failingGets[id] = (f.times - 1, f.errcode, f.delayMs)
+            return (f.errcode, f.delayMs)
         }
-        guard !failing, let inst = state.withLock({ $0.instances[id] }) else {
+        if let failure { server.sleep(ms: failure.delayMs) }
+        let failing = failure?.errcode
+        if let code = failing, code != 400002 {
+            return errorAnswer(Int64(code), code == 90020 ? "本月api调用量已超过限制" : "simulated failure")
+        }
+        guard failing == nil, let inst = state.withLock({ $0.instances[id] }) else {
             return errorAnswer(400002, "实例不存在")
         }
         return .json(.object([

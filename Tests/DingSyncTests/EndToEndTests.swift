@@ -171,4 +171,50 @@ final class ReconciliationTests: XCTestCase {
         XCTAssertTrue(try job.rejects(conn).isEmpty)
         try job.assertTableEqualsTruth(nil, "after the reject went through")
     }
+
+    /// DingTalk may list a modification before its original. The original is then fetched as a
+    /// follow-up the window waits for: it is written or recorded before the watermark passes it.
+    func testAnOriginalListedAfterItsModificationIsNeverLost() throws {
+        let instances = JobFixture.generate(count: 40, days: 10, seed: 23)
+        let job = try JobFixture(instances: instances)
+        let original = try XCTUnwrap(instances.filter(\.isFinal).dropFirst(3).first)
+        // Created (and so listed) before the original, although it modifies it.
+        let modification = job.simulator.modify(originalId: original.id, at: original.createTimeMs - 60_000, biz: "MODIFY")
+        job.simulator.failGets(of: original.id, times: 2)
+
+        let first = try job.run(["sync"])
+        XCTAssertEqual(first.code, 65, first.stderr)
+        let conn = try job.connect()
+        XCTAssertEqual(try job.rejects(conn).map { $0[1] }, [original.id], "recorded, not lost")
+        XCTAssertNotNil(try job.watermark(conn))
+        XCTAssertEqual(try conn.query("SELECT COUNT(*) FROM master_wan_recharge WHERE bfn_id = '\(modification.id)'").first?.first, "1")
+
+        let second = try job.run(["sync"])
+        XCTAssertEqual(second.code, 0, second.stderr)
+        try job.assertTableEqualsTruth(conn, "after the original went through")
+    }
+
+    /// The same, when fetching the original ends the run (monthly quota): the window must not
+    /// count as done, so the next run lists it again and the original is written.
+    func testAWindowWaitsForTheOriginalItTriggeredBeforeTheWatermarkMoves() throws {
+        let instances = JobFixture.generate(count: 200, days: 10, seed: 24)
+        let job = try JobFixture(instances: instances)
+        // The original is listed last (10 pages in); its modification first, so the follow-up
+        // fetch of the original starts long before the listing reaches it.
+        let original = try XCTUnwrap(instances.filter(\.isFinal).max { $0.createTimeMs < $1.createTimeMs })
+        let earliest = instances.map(\.createTimeMs).min()!
+        _ = job.simulator.modify(originalId: original.id, at: earliest - 60_000, biz: "REVOKE")
+        // The fatal answer comes last, after every listed instance of the window is written.
+        job.simulator.failGets(of: original.id, times: 1, errcode: 90020, delayMs: 1_500)
+
+        let first = try job.run(["sync"])
+        XCTAssertEqual(first.code, 75, first.stderr)
+        let conn = try job.connect()
+        let mark = try job.watermark(conn) ?? Int64.min
+        XCTAssertLessThanOrEqual(mark, original.createTimeMs, "the watermark passed an original that was never written")
+
+        let second = try job.run(["sync"])
+        XCTAssertEqual(second.code, 0, second.stderr)
+        try job.assertTableEqualsTruth(conn, "after the quota came back")
+    }
 }

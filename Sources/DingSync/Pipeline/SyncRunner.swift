@@ -22,8 +22,17 @@ public final class SyncRunner {
     private var sink: RowSink!
     private var session: DatabaseSession?
     private var pool: FetchPool!
-    /// Ids already dispatched in this run (overlaps, cap re-lists and follow-ups repeat ids).
-    private var seen: Set<String> = []
+    /// Ids listed in this run, any window (overlaps and cap re-lists repeat ids).
+    private var listedIds: Set<String> = []
+    /// Ids fetched or being fetched in this run.
+    private var dispatchedIds: Set<String> = []
+    /// Listed ids not fetched because their stored copy is final.
+    private var skippedFinal: Set<String> = []
+    /// In-flight id → the group waiting for it. A window that lists an id already in flight
+    /// for a revisit or follow-up takes it over, so it cannot count as done before the fetch.
+    private var owner: [String: Int] = [:]
+    /// Originals of modified/revoked instances fetched because of them, not because listed.
+    private var followUpIds: Set<String> = []
     private var groups: [Int: GroupState] = [:]
     private var pending: [(InstanceDetail, MappedRow)] = []
     private var pendingRejects: [MappingReject] = []
@@ -194,7 +203,8 @@ public final class SyncRunner {
                 for i in windows.indices { groups[i]!.listingDone = true }
             case .listingFailed(let e):
                 throw e
-            case .fetched(let g, let id, let result):
+            case .fetched(_, let id, let result):
+                let g = owner.removeValue(forKey: id) ?? Self.followUpGroup
                 groups[g, default: GroupState(listingDone: true)].outstanding -= 1
                 try handle(id, group: g, result)
             }
@@ -205,27 +215,48 @@ public final class SyncRunner {
     /// Listed ids of window `w`: skip repeats and stored-final ones, dispatch the rest.
     private func accept(_ ids: [String], window w: Int) throws {
         groups[w]!.stats.listed += ids.count
-        var unique: Set<String> = []
-        var fresh = ids.filter { !seen.contains($0) && unique.insert($0).inserted }
-        groups[w]!.stats.repeated += ids.count - fresh.count
-        summary.listed += fresh.count  // distinct instances: cap re-lists and overlaps count once
+        var fresh: [String] = []
+        for id in ids {
+            guard listedIds.insert(id).inserted else {
+                groups[w]!.stats.repeated += 1
+                continue
+            }
+            if let holder = owner[id], holder < 0 {
+                // Being fetched as a revisit or follow-up: this window now waits for it.
+                groups[holder]!.outstanding -= 1
+                groups[w]!.outstanding += 1
+                owner[id] = w
+                followUpIds.remove(id)
+            } else if dispatchedIds.contains(id) {
+                groups[w]!.stats.repeated += 1  // already fetched in this run, written or recorded
+            } else {
+                fresh.append(id)
+            }
+        }
+        summary.listed = listedIds.count
         if !request.refetch, let session, !fresh.isEmpty {
             let final = try session.run("looking up stored instances") { try session.state.finalIds(among: fresh) }
             summary.skipped += final.count
             groups[w]!.stats.skipped += final.count
-            seen.formUnion(final)
+            skippedFinal.formUnion(final)
             fresh.removeAll(where: final.contains)
         }
         for id in fresh { dispatch(id, group: w) }
     }
 
     private func dispatch(_ id: String, group g: Int) {
-        guard seen.insert(id).inserted else { return }
+        guard !dispatchedIds.contains(id) else { return }
         if let limit = request.limit, dispatched >= limit {
             pool.stopListing()
             return
         }
+        dispatchedIds.insert(id)
         dispatched += 1
+        send(id, group: g)
+    }
+
+    private func send(_ id: String, group g: Int) {
+        owner[id] = g
         groups[g, default: GroupState(listingDone: true)].outstanding += 1
         pool.dispatch(id, group: g)
     }
@@ -238,12 +269,11 @@ public final class SyncRunner {
             // Reconciliation: a listed id that was not written is fetched once more before its
             // window counts as done; only a second failure makes it a recorded reject.
             logger.info("instance could not be fetched; trying it once more", metadata: ["instance": "\(id)", "error": "\(error)"])
-            groups[g, default: GroupState(listingDone: true)].outstanding += 1
-            pool.dispatch(id, group: g)
+            send(id, group: g)
             return
         case .failure(let error) where error.errorClass == .instance:
             summary.failed += 1
-            groups[g]?.stats.failed += 1
+            count(id, in: g) { $0.failed += 1 }
             logger.warning("instance could not be fetched; recorded, will retry next run", metadata: ["instance": "\(id)", "error": "\(error)"])
             pendingRejects.append(MappingReject(instanceId: id, column: "(get)", rawValue: nil, reason: error.description))
             return
@@ -251,10 +281,12 @@ public final class SyncRunner {
             throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)")
         }
         summary.fetched += 1
-        groups[g]?.stats.fetched += 1
-        // A modified or revoked approval is a new instance; its original's row changes too.
-        if let main = detail.attributes["main_process_instance_id"], !main.isEmpty {
-            dispatch(main, group: Self.followUpGroup)
+        count(id, in: g) { $0.fetched += 1 }
+        // A modified or revoked approval is a new instance; its original changes too, and is
+        // fetched even when stored as final. The window that found it waits for it.
+        if let main = detail.attributes["main_process_instance_id"], !main.isEmpty, !dispatchedIds.contains(main) {
+            followUpIds.insert(main)
+            dispatch(main, group: g >= 0 ? g : Self.followUpGroup)
         }
         switch mapper.map(detail) {
         case .success(let row): pending.append((detail, row))
@@ -265,6 +297,15 @@ public final class SyncRunner {
             pendingRejects.append(reject)
         }
         if pending.count >= (config.mysql?.batchSize ?? 500) { try flush() }
+    }
+
+    /// Per-window figures count listed ids; a follow-up a window waits for is counted apart.
+    private func count(_ id: String, in g: Int, _ change: (inout WindowStats) -> Void) {
+        if followUpIds.contains(id) {
+            groups[g]?.stats.followUps += 1
+        } else if groups[g] != nil {
+            change(&groups[g]!.stats)
+        }
     }
 
     /// Every id of the window is written or recorded: the watermark may pass it.
@@ -290,7 +331,7 @@ public final class SyncRunner {
         guard let session else { return }
         let since = nowMs - Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
         let ids = try session.run("listing open instances") { try session.state.idsToRevisit(openSinceMs: since) }
-            .filter { !seen.contains($0) }
+            .filter { !dispatchedIds.contains($0) }
         summary.revisited = ids.count
         if !ids.isEmpty { logger.info("re-fetching open instances and pending rejects", metadata: ["count": "\(ids.count)"]) }
         for id in ids { dispatch(id, group: Self.revisitGroup) }
@@ -323,6 +364,8 @@ public struct WindowStats: Sendable, Codable, Equatable {
     public var rejected = 0
     /// Listed again in this run (overlapping windows, cap re-lists): counted once, elsewhere.
     public var repeated = 0
+    /// Originals of modified/revoked instances the window waited for (not listed in it).
+    public var followUps = 0
     func with(_ w: Window) -> WindowStats {
         var s = self
         s.fromMs = w.fromMs
