@@ -21,13 +21,7 @@ struct BackfillCommand: ParsableCommand {
     var refetch = false
 
     mutating func validate() throws {
-        // The job's timezone is not known before the config is read; both bounds are read in the
-        // same zone, so UTC decides their order and their syntax here (a flag error is 64).
-        let utc = TimeZone(identifier: "UTC")!
-        let f: Int64, t: Int64
-        do { f = try TimeParsing.parseBoundary(from, timeZone: utc) } catch { throw ValidationError("--from: \(error)") }
-        do { t = try TimeParsing.parseBoundary(to, timeZone: utc) } catch { throw ValidationError("--to: \(error)") }
-        if t <= f { throw ValidationError("--to must be after --from") }
+        try BoundaryFlags.validate(from: from, to: to)
     }
 
     func run() throws {

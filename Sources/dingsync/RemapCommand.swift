@@ -17,12 +17,7 @@ struct RemapCommand: ParsableCommand {
     var to: String?
 
     mutating func validate() throws {
-        // Syntax and order here (a flag error is 64); the job's timezone applies once the config is read.
-        let utc = TimeZone(identifier: "UTC")!
-        var f: Int64?, t: Int64?
-        if let from { do { f = try TimeParsing.parseBoundary(from, timeZone: utc) } catch { throw ValidationError("--from: \(error)") } }
-        if let to { do { t = try TimeParsing.parseBoundary(to, timeZone: utc) } catch { throw ValidationError("--to: \(error)") } }
-        if let f, let t, t <= f { throw ValidationError("--to must be after --from") }
+        try BoundaryFlags.validate(from: from, to: to)
     }
 
     func run() throws {

@@ -95,6 +95,22 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(m.contains("mysql.batch_size"), m)
     }
 
+    func testTemplatesAreInterpolatedToo() throws {
+        let data = try mutated { c in
+            var map = c["mapping"] as! [[String: Any]]
+            map[1]["value"] = "${DEPT_PREFIX:-HQ}-{部门}"
+            map[2]["value"] = "{月份}${MISSING_IN_TEMPLATE}"
+            c["mapping"] = map
+        }
+        let m = problems(data)!
+        XCTAssertTrue(m.contains("mapping[2].value: environment variable MISSING_IN_TEMPLATE is not set"), m)
+        var e = env
+        e["MISSING_IN_TEMPLATE"] = ""
+        let c = try ConfigLoader.parse(data, source: "job.json", env: e)
+        XCTAssertEqual(c.mapping[1].value, "HQ-{部门}")
+        XCTAssertEqual(c.mapping[2].value, "{月份}")
+    }
+
     func testEnvInterpolationForms() {
         let e = ["A": "x", "EMPTY": ""]
         XCTAssertEqual(try EnvInterpolation.expand("${A}-${B:-dflt}-$${A}", env: e).get(), "x-dflt-${A}")

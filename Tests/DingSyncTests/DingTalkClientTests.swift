@@ -102,6 +102,19 @@ final class DingTalkClientTests: XCTestCase {
         XCTAssertEqual(sim.calls(.token), 1)
     }
 
+    func testMaxAttemptsBoundsTokenFetchesAndCallsTogether() throws {
+        let sim = try started([])
+        let port = sim.port
+        sim.stop()
+        let settings = DingTalkSettings(baseURL: "http://127.0.0.1:\(port)", appKey: "k", appSecret: "s", processCode: "P",
+                                        pageSize: 20, maxQPS: 1_000, concurrency: 1, timeoutMs: 2_000,
+                                        retry: RetrySettings(maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2))
+        let client = DingTalkClient(shared: .init(settings: settings, clock: SystemClock()), transport: try CurlHTTPClient())
+        XCTAssertThrowsError(try client.listIds(startMs: 0, endMs: 1, cursor: 0))
+        XCTAssertEqual(client.shared.counters.snapshot.token, 4, "max_attempts counts every try, the first included")
+        XCTAssertEqual(client.shared.counters.snapshot.retries, 3)
+    }
+
     func testConnectionRefusedIsTransientAndNamesNoSecret() throws {
         let sim = try started([])
         let port = sim.port

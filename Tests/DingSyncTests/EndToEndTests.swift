@@ -106,6 +106,20 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(bars(lines[2]), bars(headers[0]))
     }
 
+    func testMixedBoundaryFormsAreOrderedInTheJobsZone() throws {
+        let job = try JobFixture(instances: JobFixture.generate(count: 5, days: 2, seed: 41), withDatabase: false)
+        let f = DateFormatter()
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "yyyy-MM-dd"
+        let day = f.string(from: Date())
+        // Midnight in Shanghai comes before 07:00+08:00 that day, although in UTC it does not.
+        let ok = try job.run(["backfill", "--from", day, "--to", "\(day)T07:00:00+08:00", "--dry-run", "--format", "jsonl"])
+        XCTAssertEqual(ok.code, 0, ok.stderr)
+        let reversed = try job.run(["backfill", "--from", "\(day)T07:00:00+08:00", "--to", day, "--dry-run"])
+        XCTAssertEqual(reversed.code, 64, reversed.stderr)
+        XCTAssertTrue(reversed.stderr.contains("--to must be after --from"), reversed.stderr)
+    }
+
     func testSecondRunSpendsNoGetOnFinalInstances() throws {
         let instances = JobFixture.generate(count: 150, days: 30, seed: 5)
         let job = try JobFixture(instances: instances)

@@ -79,6 +79,7 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(decode(200, #"{"errcode":88,"sub_code":"42001","errmsg":"x"}"#), .token)
         XCTAssertEqual(decode(200, #"{"errcode":0,"errmsg":"ok","process_inst"#), .transient, "truncated JSON")
         XCTAssertEqual(decode(502, "<html>bad gateway</html>"), .transient)
+        XCTAssertEqual(decode(404, "<html><body>Not Found</body></html>"), .configuration, "a wrong base_url is no ban")
         XCTAssertEqual(decode(200, "<html><body>访问被拒绝</body></html>"), .ipBan)
         XCTAssertEqual(decode(200, #"{"status":1111,"wait":5,"punish":"deny"}"#), .ipBan)
     }

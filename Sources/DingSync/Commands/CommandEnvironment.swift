@@ -16,7 +16,8 @@ public enum CommandEnvironment {
     public static func prepare(_ g: GlobalSettings, console: Console,
                                env: [String: String] = ProcessInfo.processInfo.environment) -> Result<RunContext, DingSyncError> {
         guard let path = g.configPath ?? env["DINGSYNC_CONFIG"], !path.isEmpty else {
-            return .failure(.config("no config given: pass --config FILE or set DINGSYNC_CONFIG"))
+            // --config is a required flag (cli.md); its absence is a usage error, a missing file is 78.
+            return .failure(.usage("no config given: pass --config FILE or set DINGSYNC_CONFIG"))
         }
         let config: JobConfig
         do { config = try ConfigLoader.load(path: path, env: env) } catch { return .failure(error) }
@@ -109,7 +110,10 @@ public enum SyncCommandBody {
         afterRun(context, summary: runner.summary, exitCode: status.rawValue, metricsFile: outputs.metricsFile)
         if let failure { return CommandEnvironment.report(failure, console: console) }
         if status == .rejects {
-            console.err("dingsync: \(runner.summary.rejected + runner.summary.failed) instance(s) could not be written; they are recorded as rejects and retried by the next run (see the log above)")
+            let n = runner.summary.rejected + runner.summary.failed
+            console.err(request.dryRun
+                ? "dingsync: \(n) instance(s) could not be mapped or fetched (dry run: nothing was recorded; see the log above)"
+                : "dingsync: \(n) instance(s) could not be written; they are recorded as rejects and retried by the next run (see the log above)")
         }
         return status.rawValue
     }

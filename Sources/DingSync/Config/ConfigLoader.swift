@@ -136,10 +136,10 @@ public enum ConfigLoader {
             if !typeText.isEmpty, type == nil {
                 p.add("\(path).type", "\"\(typeText)\" is not one of \(ColumnType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            // Templates are not env-interpolated: `{x}` placeholders and `${X}` would be confusing together.
+            // `${X}` is the environment, `{x}` the instance: the `$` keeps them apart.
             var template = ""
             switch r.raw("value") {
-            case .string(let s)?: template = s
+            case .string?: template = r.string("value", allowEmpty: true) ?? ""
             case nil: p.add("\(path).value", "is required")
             case let other?: p.add("\(path).value", "must be a template string, found \(other.typeName)")
             }

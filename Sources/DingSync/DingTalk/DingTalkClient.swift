@@ -129,7 +129,9 @@ public final class DingTalkClient {
             attempt += 1
             var usedToken: String?
             do {
-                let token = try self.token()
+                // One attempt at a token per attempt at the call: max_attempts bounds both together.
+                let token: String
+                if let cached = shared.tokens.current(nowMs: shared.clock.nowMs()) { token = cached } else { token = try fetchToken() }
                 usedToken = token
                 limiter.acquire()
                 shared.counters.add { api == "get" ? ($0.get += 1) : ($0.listids += 1) }
@@ -178,7 +180,12 @@ public final class DingTalkClient {
         guard let json else {
             let head = String(decoding: response.body.prefix(512), as: UTF8.self).lowercased()
             if head.contains("<html") || head.contains("<!doctype") {
-                throw fail(.ipBan, "DingTalk answered an HTML page (HTTP \(response.status)) instead of JSON: this IP is banned for a while (10,000 calls in 20 s); the run stops, cron will retry later")
+                // DingTalk's ban page comes as HTTP 200; an HTML error page with another status is
+                // a wrong base_url or a proxy in the way, which waiting will not fix.
+                guard response.status == 200 else {
+                    throw fail(.configuration, "HTTP \(response.status) with an HTML page instead of DingTalk's JSON: check dingtalk.base_url and any proxy")
+                }
+                throw fail(.ipBan, "DingTalk answered an HTML page instead of JSON: this IP is banned for a while (10,000 calls in 20 s); the run stops, cron will retry later")
             }
             throw fail(.transient, "HTTP \(response.status) with an incomplete or non-JSON body (\(response.body.count) bytes)")
         }

@@ -274,7 +274,8 @@ public final class SyncRunner {
         case .failure(let error) where error.errorClass == .instance:
             summary.failed += 1
             count(id, in: g) { $0.failed += 1 }
-            logger.warning("instance could not be fetched; recorded, will retry next run", metadata: ["instance": "\(id)", "error": "\(error)"])
+            logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, will retry next run",
+                           metadata: ["instance": "\(id)", "error": "\(error)"])
             pendingRejects.append(MappingReject(instanceId: id, column: "(get)", rawValue: nil, reason: error.description))
             return
         case .failure(let error):

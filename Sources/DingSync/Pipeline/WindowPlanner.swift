@@ -1,3 +1,5 @@
+import DingSyncMapping
+
 /// A creation-time window `[fromMs, toMs)`, half-open in epoch milliseconds.
 public struct Window: Sendable, Equatable, CustomStringConvertible {
     public var fromMs: Int64
@@ -6,7 +8,10 @@ public struct Window: Sendable, Equatable, CustomStringConvertible {
         self.fromMs = fromMs
         self.toMs = toMs
     }
-    public var description: String { "[\(fromMs), \(toMs))" }
+    /// In DingTalk's own Beijing time, for messages a person reads.
+    public var description: String {
+        "[\(DingTalkTime.formatBeijing(fromMs)), \(DingTalkTime.formatBeijing(toMs))) Beijing time"
+    }
 
     /// The two halves, for a window whose listing hit DingTalk's 10,000-id cap.
     public func halves() -> (Window, Window)? {

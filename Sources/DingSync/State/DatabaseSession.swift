@@ -27,16 +27,34 @@ final class DatabaseSession {
         self.retry = retry
         self.clock = clock
         self.logger = logger
-        connection = try Database.connect(settings)
+        connection = try Self.connect(settings, retry: retry, clock: clock, logger: logger)
         state = StateStore(db: connection, job: job)
         writer = try TargetWriter(db: connection, database: settings.database, table: settings.table, mapping: mapping)
+        // The target table first: a wrong database or table must not leave state tables behind.
+        try writer.verifyTable(database: settings.database, table: settings.table)
         do {
             try state.createTables()
             guard try state.lock() else { throw Self.lockHeld(job) }
         } catch let e as DingSyncError { throw e } catch {
             throw Database.failure(error, doing: "preparing the state tables")
         }
-        try writer.verifyTable(database: settings.database, table: settings.table)
+    }
+
+    /// The first connection gets the same budget as a reconnect: a server that is restarting
+    /// when cron fires is not yet a reason to give up.
+    private static func connect(_ s: MySQLSettings, retry: RetrySettings, clock: any SyncClock, logger: Logger) throws -> MySQLConnection {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try MySQLConnection(options(s))
+            } catch let e as MySQLError where e.isConnectionLost && attempt < retry.maxAttempts {
+                logger.warning("MySQL not reachable; retrying", metadata: ["error": "\(e.code) \(e.message)", "attempt": "\(attempt)"])
+                clock.sleep(ms: backoff(retry, attempt))
+            } catch {
+                throw Database.failure(error, doing: "connecting to MySQL \(s.socket ?? "\(s.host):\(s.port)")")
+            }
+        }
     }
 
     static func lockHeld(_ job: String) -> DingSyncError {
@@ -99,10 +117,12 @@ final class DatabaseSession {
         }
     }
 
+    private func sleep(beforeRetry attempt: Int) { clock.sleep(ms: Self.backoff(retry, attempt)) }
+
     /// Exponential with equal jitter: a restarting server gets real time to come back.
-    private func sleep(beforeRetry attempt: Int) {
+    private static func backoff(_ retry: RetrySettings, _ attempt: Int) -> Int {
         let ceiling = min(retry.maxDelayMs, retry.baseDelayMs << min(20, attempt - 1))
-        clock.sleep(ms: ceiling / 2 + Int.random(in: 0...max(0, ceiling / 2)))
+        return ceiling / 2 + Int.random(in: 0...max(0, ceiling / 2))
     }
 
     static func options(_ s: MySQLSettings) -> MySQLOptions {
