@@ -13,6 +13,21 @@ final class DingTalkClientTests: XCTestCase {
         return DingTalkClient(shared: .init(settings: settings, clock: SystemClock()), transport: try CurlHTTPClient())
     }
 
+    /// A client with chosen credentials and retry budget, for error paths.
+    func makeClient(baseURL: String, appKey: String = "k", appSecret: String, maxAttempts: Int) throws -> DingTalkClient {
+        let settings = DingTalkSettings(baseURL: baseURL, appKey: appKey, appSecret: appSecret, processCode: "P",
+                                        pageSize: 20, maxQPS: 1_000, concurrency: 1, timeoutMs: 2_000,
+                                        retry: RetrySettings(maxAttempts: maxAttempts, baseDelayMs: 1, maxDelayMs: 2))
+        return DingTalkClient(shared: .init(settings: settings, clock: SystemClock()), transport: try CurlHTTPClient())
+    }
+
+    /// The address of a simulator that was started and stopped: nothing listens there.
+    func deadAddress() throws -> String {
+        let sim = try started([])
+        sim.stop()
+        return sim.baseURL
+    }
+
     func started(_ instances: [SimInstance], options: SimulatorOptions = .init()) throws -> DingTalkSimulator {
         let sim = DingTalkSimulator(options: options)
         sim.add(instances)
@@ -89,10 +104,7 @@ final class DingTalkClientTests: XCTestCase {
 
     func testPermanentErrorsAreNotRetried() throws {
         let sim = try started([])
-        let settings = DingTalkSettings(baseURL: sim.baseURL, appKey: "wrong", appSecret: "wrong-secret", processCode: "P",
-                                        pageSize: 20, maxQPS: 1_000, concurrency: 1, timeoutMs: 2_000,
-                                        retry: RetrySettings(maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2))
-        let client = DingTalkClient(shared: .init(settings: settings, clock: SystemClock()), transport: try CurlHTTPClient())
+        let client = try makeClient(baseURL: sim.baseURL, appKey: "wrong", appSecret: "wrong-secret", maxAttempts: 5)
         XCTAssertThrowsError(try client.listIds(startMs: 0, endMs: 1, cursor: 0)) { e in
             let error = e as! DingTalkError
             XCTAssertEqual(error.errorClass, .permission)
@@ -103,26 +115,14 @@ final class DingTalkClientTests: XCTestCase {
     }
 
     func testMaxAttemptsBoundsTokenFetchesAndCallsTogether() throws {
-        let sim = try started([])
-        let port = sim.port
-        sim.stop()
-        let settings = DingTalkSettings(baseURL: "http://127.0.0.1:\(port)", appKey: "k", appSecret: "s", processCode: "P",
-                                        pageSize: 20, maxQPS: 1_000, concurrency: 1, timeoutMs: 2_000,
-                                        retry: RetrySettings(maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2))
-        let client = DingTalkClient(shared: .init(settings: settings, clock: SystemClock()), transport: try CurlHTTPClient())
+        let client = try makeClient(baseURL: try deadAddress(), appSecret: "s", maxAttempts: 4)
         XCTAssertThrowsError(try client.listIds(startMs: 0, endMs: 1, cursor: 0))
         XCTAssertEqual(client.shared.counters.snapshot.token, 4, "max_attempts counts every try, the first included")
         XCTAssertEqual(client.shared.counters.snapshot.retries, 3)
     }
 
     func testConnectionRefusedIsTransientAndNamesNoSecret() throws {
-        let sim = try started([])
-        let port = sim.port
-        sim.stop()
-        let settings = DingTalkSettings(baseURL: "http://127.0.0.1:\(port)", appKey: "k", appSecret: "very-secret", processCode: "P",
-                                        pageSize: 20, maxQPS: 1_000, concurrency: 1, timeoutMs: 2_000,
-                                        retry: RetrySettings(maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2))
-        let client = DingTalkClient(shared: .init(settings: settings, clock: SystemClock()), transport: try CurlHTTPClient())
+        let client = try makeClient(baseURL: try deadAddress(), appSecret: "very-secret", maxAttempts: 2)
         XCTAssertThrowsError(try client.token()) { e in
             let error = e as! DingTalkError
             XCTAssertEqual(error.errorClass, .transient)
