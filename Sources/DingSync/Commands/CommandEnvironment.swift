@@ -56,19 +56,11 @@ public struct RunOutputs: Sendable {
 /// `sync` and `backfill`: run the pipeline, print the summary, write the summary and metrics
 /// files, send the alert.
 public enum SyncCommandBody {
-    public static func run(_ g: GlobalSettings, request: SyncRequest, summaryJSON: String?) -> Int32 {
-        run(g, outputs: RunOutputs(summaryJSON: summaryJSON)) { _ in request }
-    }
-
     public static func run(_ g: GlobalSettings, request: SyncRequest, outputs: RunOutputs) -> Int32 {
         run(g, outputs: outputs) { _ in request }
     }
 
     /// `backfill`: the bounds are read in the job's timezone, known once the config is loaded.
-    public static func runBackfill(_ g: GlobalSettings, from: String, to: String, refetch: Bool,
-                                   adjust: (inout SyncRequest) -> Void, summaryJSON: String?) -> Int32 {
-        runBackfill(g, from: from, to: to, refetch: refetch, adjust: adjust, outputs: RunOutputs(summaryJSON: summaryJSON))
-    }
 
     public static func runBackfill(_ g: GlobalSettings, from: String, to: String, refetch: Bool,
                                    adjust: (inout SyncRequest) -> Void, outputs: RunOutputs) -> Int32 {

@@ -11,8 +11,8 @@ enum PipelineEvent {
     case windowListed(window: Int)
     case listingFinished
     case listingFailed(DingSyncError)
-    /// The outcome of one `get`, for the group it was dispatched under.
-    case fetched(group: Int, id: String, Result<InstanceDetail, DingTalkError>)
+    /// The outcome of one `get` (the coordinator knows which group waits for it).
+    case fetched(id: String, Result<InstanceDetail, DingTalkError>)
 }
 
 /// Threads that call DingTalk: `concurrency` fetch workers and one lister, each with its own
@@ -20,8 +20,7 @@ enum PipelineEvent {
 /// per-API rate limiters and the counters. Listing runs beside fetching, so a run takes about
 /// max(pages, gets) / qps rather than their sum.
 final class FetchPool: Sendable {
-    typealias Work = (group: Int, id: String)
-    let work = BlockingQueue<Work>()
+    let work = BlockingQueue<String>()
     let events: BlockingQueue<PipelineEvent>
     private let cancelled = Atomic<Bool>(false)
     private let listingStopped = Atomic<Bool>(false)
@@ -42,7 +41,7 @@ final class FetchPool: Sendable {
 
     var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
 
-    func dispatch(_ id: String, group g: Int) { work.push((g, id)) }
+    func dispatch(_ id: String) { work.push(id) }
 
     /// Lists the windows in order on a thread of its own.
     func startListing(_ windows: [Window]) {
@@ -76,11 +75,11 @@ final class FetchPool: Sendable {
     }
 
     private func fetchLoop(_ client: DingTalkClient) {
-        while let item = work.pop() {
+        while let id = work.pop() {
             if isCancelled { continue }
             let result: Result<InstanceDetail, DingTalkError>
-            do { result = .success(try client.get(id: item.id)) } catch { result = .failure(error) }
-            events.push(.fetched(group: item.group, id: item.id, result))
+            do { result = .success(try client.get(id: id)) } catch { result = .failure(error) }
+            events.push(.fetched(id: id, result))
         }
     }
 

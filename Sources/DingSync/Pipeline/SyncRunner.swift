@@ -26,8 +26,6 @@ public final class SyncRunner {
     private var listedIds: Set<String> = []
     /// Ids fetched or being fetched in this run.
     private var dispatchedIds: Set<String> = []
-    /// Listed ids not fetched because their stored copy is final.
-    private var skippedFinal: Set<String> = []
     /// In-flight id → the group waiting for it. A window that lists an id already in flight
     /// for a revisit or follow-up takes it over, so it cannot count as done before the fetch.
     private var owner: [String: Int] = [:]
@@ -203,7 +201,7 @@ public final class SyncRunner {
                 for i in windows.indices { groups[i]!.listingDone = true }
             case .listingFailed(let e):
                 throw e
-            case .fetched(_, let id, let result):
+            case .fetched(let id, let result):
                 let g = owner.removeValue(forKey: id) ?? Self.followUpGroup
                 groups[g, default: GroupState(listingDone: true)].outstanding -= 1
                 try handle(id, group: g, result)
@@ -238,7 +236,6 @@ public final class SyncRunner {
             let final = try session.run("looking up stored instances") { try session.state.finalIds(among: fresh) }
             summary.skipped += final.count
             groups[w]!.stats.skipped += final.count
-            skippedFinal.formUnion(final)
             fresh.removeAll(where: final.contains)
         }
         for id in fresh { dispatch(id, group: w) }
@@ -258,7 +255,7 @@ public final class SyncRunner {
     private func send(_ id: String, group g: Int) {
         owner[id] = g
         groups[g, default: GroupState(listingDone: true)].outstanding += 1
-        pool.dispatch(id, group: g)
+        pool.dispatch(id)
     }
 
     private func handle(_ id: String, group g: Int, _ result: Result<InstanceDetail, DingTalkError>) throws {
