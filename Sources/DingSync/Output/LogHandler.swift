@@ -1,3 +1,4 @@
+import DingSyncMapping
 import Foundation
 import Logging
 
@@ -40,14 +41,16 @@ public struct StderrLogHandler: LogHandler {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    /// A JSON string literal: the same escaping the dry-run jsonl output uses.
+    static func quote(_ s: String) -> String { MappedValue.quoted(s) }
+
+    /// ISO-8601 UTC with milliseconds, from the mapping's calendar arithmetic: a formatter
+    /// object per log line was the costliest part of logging.
+    static func timestamp(nowMs: Int64 = SystemClock().nowMs()) -> String {
+        let t = LocalDateTime(epochMs: nowMs, timeZone: utc)
+        let ms = Int(((nowMs % 1000) + 1000) % 1000)
+        return "\(t.dateText)T\(t.description.suffix(8)).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)Z"
     }
 
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
-    }
+    private static let utc = TimeZone(identifier: "UTC")!
 }
