@@ -16,10 +16,14 @@ public enum ExitStatus: Int32, Sendable {
 public struct DingSyncError: Error, Sendable, CustomStringConvertible {
     public var status: ExitStatus
     public var message: String
+    /// The DingTalk error class behind it, when there is one (the run treats a spent
+    /// allowance or a quota answer differently from other failures).
+    public var cause: DingTalkError.Class?
 
-    public init(_ status: ExitStatus, _ message: String) {
+    public init(_ status: ExitStatus, _ message: String, cause: DingTalkError.Class? = nil) {
         self.status = status
         self.message = message
+        self.cause = cause
     }
 
     public var description: String { message }

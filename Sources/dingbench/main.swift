@@ -14,6 +14,8 @@ usage: dingbench SCENARIO [--bin DIR] [--repo DIR] [--timeout SECONDS] [options]
   steady  [--count 3000] [--new 20] [--close 10]   calls of an incremental sync vs the minimum
   rss     [--small 2000] [--large 20000]     peak RSS of dingsync at two job sizes
   writer  [--rows 100000] [--batch 500] [--rounds 3]   TargetWriter vs LOAD DATA, same rows and table
+  economy [--per-day 50] [--budget 4000] [--cadence-min 10] [--days 14] [--history-days 150]
+                                             calls and freshness of cron syncs over simulated weeks
 Needs DINGSYNC_TEST_MYSQL_SOCKET/_USER/_PASSWORD (eval "$(scripts/mariadb.sh env)").
 """
 
@@ -73,6 +75,10 @@ case "rss":
 case "writer":
     let (rows, batch, rounds) = (int("rows", 100_000), max(1, int("batch", 500)), int("rounds", 3))
     body = { try WriterBench.run(env, rows: rows, batch: batch, rounds: rounds) }
+case "economy":
+    let (perDay, budget, cadence, days, history) = (int("per-day", 50), int("budget", 4000), max(1, int("cadence-min", 10)),
+                                                    max(1, int("days", 14)), int("history-days", 150))
+    body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history) }
 default: die("unknown scenario \(scenario)\n\(usage)", 64)
 }
 if !options.isEmpty { die("options not used by \(scenario): \(options.keys.sorted().joined(separator: ", "))", 64) }

@@ -20,14 +20,19 @@ struct BackfillCommand: ParsableCommand {
     @Flag(help: "Fetch instances again even when the stored copy is final.")
     var refetch = false
 
+    @Option(help: "Spend at most N DingTalk calls in this run (the estimate is printed before any instance is fetched).")
+    var maxCalls: Int?
+
     mutating func validate() throws {
         try BoundaryFlags.validate(from: from, to: to)
+        if let maxCalls, maxCalls < 1 { throw ValidationError("--max-calls must be at least 1") }
     }
 
     func run() throws {
         let options = self.options
+        let maxCalls = self.maxCalls
         let code = SyncCommandBody.runBackfill(global.settings, from: from, to: to, refetch: refetch,
-                                               adjust: { options.apply(to: &$0) }, outputs: options.outputs)
+                                               adjust: { options.apply(to: &$0); $0.maxCalls = maxCalls }, outputs: options.outputs)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -29,7 +29,7 @@ public enum CommandEnvironment {
         logger.logLevel = level
         logger[metadataKey: "job"] = "\(config.job)"
         logger[metadataKey: "run"] = "\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        return .success(RunContext(config: config, console: console, logger: logger))
+        return .success(RunContext(config: config, clock: clockFromEnvironment(env), console: console, logger: logger))
     }
 
     /// The one line every non-zero exit prints.

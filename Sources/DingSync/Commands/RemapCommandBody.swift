@@ -68,7 +68,7 @@ final class Remap {
         do {
             let s = try open()
             session = s
-            runId = try? s.run("starting the run log") { try s.state.startRun(mode: "remap", fromMs: fromMs, toMs: toMs) }
+            runId = try? s.run("starting the run log") { try s.state.startRun(mode: "remap", fromMs: fromMs, toMs: toMs, nowMs: started) }
             try remapAll(session: s, sink: TableSink(session: s, clock: context.clock, logger: context.logger))
         } catch let e as DingSyncError {
             failure = e
@@ -80,7 +80,7 @@ final class Remap {
         summary.exitCode = status.rawValue
         summary.error = failure.map { context.console.redact($0.message) }
         if let runId, let session {
-            try? session.run("finishing the run log") { try session.state.finishRun(id: runId, summary: summary, status: status, error: summary.error) }
+            try? session.run("finishing the run log") { try session.state.finishRun(id: runId, summary: summary, status: status, error: summary.error, nowMs: context.clock.nowMs()) }
         }
         return (status, failure)
     }
@@ -127,7 +127,10 @@ final class Remap {
                     rejects.append(reject)
                 }
             }
-            let outcome = try sink.write(rows, rejects: rejects)
+            // A stored copy that maps now settles a reject; what DingTalk still owes (a stale
+            // original, a first get) stays owed: remap has not seen DingTalk.
+            let written = rows.map(\.0.id)
+            let outcome = try sink.write(rows, rejects: rejects, fresh: false) { try $0.settle(written, only: [.reject]) }
             summary.written += outcome.written
             summary.rejected += outcome.rejectedByDatabase
             if page.count < batch { break }

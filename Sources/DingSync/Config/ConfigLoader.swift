@@ -66,7 +66,8 @@ public enum ConfigLoader {
             maxQPS: r.double("max_qps", default: 15, in: 0.1...10_000),
             concurrency: r.int("concurrency", default: 4, in: 1...64),
             timeoutMs: r.int("timeout_ms", default: 15_000, in: 100...600_000),
-            retry: readRetry(r.raw("retry"), p, env))
+            retry: readRetry(r.raw("retry"), p, env),
+            monthlyCallBudget: r.int("monthly_call_budget", default: DingTalkSettings.defaultMonthlyCallBudget, in: 1...100_000_000))
         r.finish()
         return settings
     }

@@ -40,6 +40,12 @@ public struct DingTalkSettings: Sendable {
     public var concurrency: Int
     public var timeoutMs: Int
     public var retry: RetrySettings
+    /// The most calls this job may spend in a Beijing calendar month (economy.md).
+    public var monthlyCallBudget: Int = DingTalkSettings.defaultMonthlyCallBudget
+    /// 2,000 of the standard edition's 5,000 a month shared by every app of the organisation:
+    /// enough for about 30 approvals a day, and leaves most of the quota to attendance, HR and
+    /// robots.
+    public static let defaultMonthlyCallBudget = 2_000
 }
 
 public struct RetrySettings: Sendable, Equatable {

@@ -3,25 +3,103 @@ import Foundation
 import HTTPClient
 import Synchronization
 
-/// The access token, shared by all workers of a run. Refreshed a few minutes before expiry
-/// (gettoken is itself throttled, so never per call) and whenever DingTalk rejects it.
-public final class TokenCache: Sendable {
-    private struct Entry { var token: String; var expiresAtMs: Int64 }
-    private let entry = Mutex<Entry?>(nil)
+/// The access token, shared by all workers of a run and kept across runs (sealed in the state
+/// tables): DingTalk's token lives 7,200 s and `gettoken` is itself throttled. When it expires
+/// mid-run exactly one worker fetches the new one; the others wait for it (single flight).
+public final class TokenCache: @unchecked Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var token: String
+        public var expiresAtMs: Int64
+        /// Fetched by this run, not yet saved for the next one.
+        public var fresh: Bool
+    }
+    /// A token is not used in its last minute: a call must not reach DingTalk just after it.
+    static let marginMs: Int64 = 60_000
+    private let cond = NSCondition()  // guards both fields
+    private var entry: Entry?
+    private var refreshing = false
     public init() {}
 
     func current(nowMs: Int64) -> String? {
-        entry.withLock { e in e.flatMap { nowMs < $0.expiresAtMs ? $0.token : nil } }
+        cond.lock()
+        defer { cond.unlock() }
+        return entry.flatMap { nowMs < $0.expiresAtMs - Self.marginMs ? $0.token : nil }
     }
-    func store(_ token: String, expiresInSeconds: Int, nowMs: Int64) {
-        let margin = min(300, expiresInSeconds / 4)
-        entry.withLock { $0 = Entry(token: token, expiresAtMs: nowMs + Int64(expiresInSeconds - margin) * 1000) }
+
+    /// The valid token, or the one that `fetch` brings, fetched by one caller at a time.
+    func token(nowMs: () -> Int64, cancellation: RunCancellation,
+               fetch: () throws(DingTalkError) -> (String, Int)) throws(DingTalkError) -> String {
+        cond.lock()
+        while true {
+            if let e = entry, nowMs() < e.expiresAtMs - Self.marginMs {
+                cond.unlock()
+                return e.token
+            }
+            if !refreshing { break }
+            if cancellation.isCancelled {
+                cond.unlock()
+                throw .cancelled(api: "gettoken")
+            }
+            _ = cond.wait(until: Date(timeIntervalSinceNow: 0.05))
+        }
+        refreshing = true
+        cond.unlock()
+        var failure: DingTalkError?
+        var fetched: (String, Int)?
+        do { fetched = try fetch() } catch { failure = error }
+        cond.lock()
+        refreshing = false
+        if let (token, expires) = fetched {
+            entry = Entry(token: token, expiresAtMs: nowMs() + Int64(expires) * 1000, fresh: true)
+        }
+        cond.broadcast()
+        cond.unlock()
+        if let failure { throw failure }
+        return fetched!.0
     }
+
+    /// A token saved by an earlier run.
+    public func seed(_ token: String, expiresAtMs: Int64) {
+        cond.lock()
+        if entry == nil { entry = Entry(token: token, expiresAtMs: expiresAtMs, fresh: false) }
+        cond.unlock()
+    }
+
+    /// The token to save for later runs, once: nil when it came from an earlier run.
+    public func takeFresh() -> Entry? {
+        cond.lock()
+        defer { cond.unlock() }
+        guard let e = entry, e.fresh else { return nil }
+        entry?.fresh = false
+        return e
+    }
+
     /// Drops the token only if it is still the one that failed, so concurrent workers that
     /// hit the same expiry fetch one new token, not one each.
     func invalidate(_ token: String) {
-        entry.withLock { if $0?.token == token { $0 = nil } }
+        cond.lock()
+        if entry?.token == token { entry = nil }
+        cond.unlock()
     }
+}
+
+/// How many metered calls this run may still start. Taken before a call, given back when the
+/// call was not metered (throttled, or no answer at all).
+public final class CallAllowance: Sendable {
+    private let left: Mutex<Int?>
+    /// nil: no limit (tests of the client alone).
+    public init(_ calls: Int? = nil) { left = Mutex(calls) }
+    public func set(_ calls: Int?) { left.withLock { $0 = calls } }
+    public var remaining: Int? { left.withLock { $0 } }
+    func take() -> Bool {
+        left.withLock { l in
+            guard let n = l else { return true }
+            guard n > 0 else { return false }
+            l = n - 1
+            return true
+        }
+    }
+    func giveBack() { left.withLock { l in if let n = l { l = n + 1 } } }
 }
 
 /// One page of `listids`.
@@ -41,13 +119,19 @@ public final class DingTalkClient {
         public let counters: CallCounters
         public let listLimiter: RateLimiter
         public let getLimiter: RateLimiter
-        public init(settings: DingTalkSettings, clock: any SyncClock, counters: CallCounters = CallCounters()) {
+        public let allowance: CallAllowance
+        public let cancellation: RunCancellation
+        public init(settings: DingTalkSettings, clock: any SyncClock, counters: CallCounters = CallCounters(),
+                    tokens: TokenCache = TokenCache(), allowance: CallAllowance = CallAllowance(),
+                    cancellation: RunCancellation = RunCancellation()) {
             self.settings = settings
             self.clock = clock
-            self.tokens = TokenCache()
+            self.tokens = tokens
             self.counters = counters
-            listLimiter = RateLimiter(qps: settings.maxQPS, clock: clock)
-            getLimiter = RateLimiter(qps: settings.maxQPS, clock: clock)
+            self.allowance = allowance
+            self.cancellation = cancellation
+            listLimiter = RateLimiter(qps: settings.maxQPS, clock: clock, cancellation: cancellation)
+            getLimiter = RateLimiter(qps: settings.maxQPS, clock: clock, cancellation: cancellation)
         }
     }
 
@@ -93,12 +177,11 @@ public final class DingTalkClient {
 
     /// Fetches a token now (used by `check`); normally tokens are fetched on demand.
     public func token() throws(DingTalkError) -> String {
-        if let t = shared.tokens.current(nowMs: shared.clock.nowMs()) { return t }
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try fetchToken()
+                return try currentToken()
             } catch {
                 guard let delay = RetryPolicy(settings.retry).delayMs(afterAttempt: attempt, errorClass: error.errorClass, using: &rng)
                 else { throw error }
@@ -107,16 +190,21 @@ public final class DingTalkClient {
         }
     }
 
-    private func fetchToken() throws(DingTalkError) -> String {
+    private func currentToken() throws(DingTalkError) -> String {
+        let clock = shared.clock
+        return try shared.tokens.token(nowMs: { clock.nowMs() }, cancellation: shared.cancellation) { () throws(DingTalkError) in
+            try fetchToken()
+        }
+    }
+
+    private func fetchToken() throws(DingTalkError) -> (String, Int) {
         let url = "\(settings.baseURL)/gettoken?appkey=\(Self.percent(settings.appKey))&appsecret=\(Self.percent(settings.appSecret))"
         shared.counters.add { $0.token += 1 }
         let answer = try roundTrip(api: "gettoken", HTTPRequest(method: .get, url: url, timeoutMs: settings.timeoutMs)).json
         guard let token = answer["access_token"] as? String, !token.isEmpty else {
             throw DingTalkError(errorClass: .transient, api: "gettoken", errcode: nil, subCode: nil, message: "answer has no access_token")
         }
-        let expires = (answer["expires_in"] as? NSNumber)?.intValue ?? 7200
-        shared.tokens.store(token, expiresInSeconds: expires, nowMs: shared.clock.nowMs())
-        return token
+        return (token, (answer["expires_in"] as? NSNumber)?.intValue ?? 7200)
     }
 
     /// The parsed answer and its bytes (for callers that keep part of it verbatim).
@@ -128,17 +216,24 @@ public final class DingTalkClient {
         while true {
             attempt += 1
             var usedToken: String?
-            do {
+            do throws(DingTalkError) {
+                // After a fatal error elsewhere no new call starts.
+                if shared.cancellation.isCancelled { throw .cancelled(api: api) }
                 // One attempt at a token per attempt at the call: max_attempts bounds both together.
-                let token: String
-                if let cached = shared.tokens.current(nowMs: shared.clock.nowMs()) { token = cached } else { token = try fetchToken() }
+                let token = try currentToken()
                 usedToken = token
                 limiter.acquire()
-                shared.counters.add { api == "get" ? ($0.get += 1) : ($0.listids += 1) }
+                if shared.cancellation.isCancelled { throw .cancelled(api: api) }
+                guard shared.allowance.take() else { throw .budgetSpent(api: api) }
                 let request = HTTPRequest(method: .post, url: "\(settings.baseURL)\(path)?access_token=\(Self.percent(token))",
                                           headers: [("Content-Type", "application/json; charset=utf-8")],
                                           body: payload, timeoutMs: settings.timeoutMs)
-                let answer = try roundTrip(api: api, request)
+                let answer: Answer
+                do throws(DingTalkError) { answer = try roundTrip(api: api, request) } catch {
+                    metered(api, error.isMetered)
+                    throw error
+                }
+                metered(api, true)
                 limiter.succeeded()
                 return answer
             } catch {
@@ -154,10 +249,19 @@ public final class DingTalkClient {
         }
     }
 
+    /// The ledger counts what DingTalk answered; an unanswered or throttled call is given back.
+    private func metered(_ api: String, _ counts: Bool) {
+        if counts {
+            shared.counters.add { api == "get" ? ($0.get += 1) : ($0.listids += 1) }
+        } else {
+            shared.allowance.giveBack()
+        }
+    }
+
     private func retried(_ error: DingTalkError, _ delayMs: Int) {
         shared.counters.add { $0.retries += 1 }
         onRetry?(error, delayMs)
-        shared.clock.sleep(ms: delayMs)
+        shared.clock.sleep(ms: delayMs, unless: shared.cancellation)
     }
 
     /// One HTTP exchange, its failure modes turned into classified errors.

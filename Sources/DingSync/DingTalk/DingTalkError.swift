@@ -12,6 +12,8 @@ public struct DingTalkError: Error, Sendable, CustomStringConvertible {
         case permission     // 77
         case configuration  // 78
         case instance       // an error about one instance only: skip it, record it
+        case budget         // not DingTalk's: this run's call allowance is spent
+        case cancelled      // not DingTalk's: the run is stopping after a fatal error
     }
 
     public var errorClass: Class
@@ -29,10 +31,10 @@ public struct DingTalkError: Error, Sendable, CustomStringConvertible {
 
     public var exitStatus: ExitStatus {
         switch errorClass {
-        case .ipBan, .quota, .throttled: return .tryLater
+        case .ipBan, .quota, .throttled, .budget: return .tryLater
         case .permission: return .permission
         case .configuration: return .config
-        case .token, .transient, .instance: return .unavailable
+        case .token, .transient, .instance, .cancelled: return .unavailable
         }
     }
 
@@ -58,7 +60,7 @@ public struct DingTalkError: Error, Sendable, CustomStringConvertible {
         }
         var message = errmsg.isEmpty ? "no message" : errmsg
         switch cls {
-        case .quota: message += " — the app's monthly API quota is spent; the run stops and cron can retry next month or after an upgrade"
+        case .quota: message += " — the organisation's monthly DingTalk API quota is exhausted"
         case .permission where errcode == 60020: message += " — this machine's IP is not on the app's allow-list"
         case .permission where errcode == 40089 || errcode == 40096: message += " — check dingtalk.app_key / app_secret"
         case .permission: message += " — the app lacks the approval API permission"
@@ -66,6 +68,24 @@ public struct DingTalkError: Error, Sendable, CustomStringConvertible {
         default: break
         }
         return DingTalkError(errorClass: cls, api: api, errcode: errcode, subCode: subCode, message: message)
+    }
+
+    /// DingTalk answered, and the answer is metered: everything but throttling (which DingTalk
+    /// does not count) and our own stops. Counted conservatively otherwise.
+    public var isMetered: Bool {
+        switch errorClass {
+        case .throttled, .budget, .cancelled: return false
+        case .transient: return errcode != nil
+        default: return true
+        }
+    }
+
+    static func budgetSpent(api: String) -> DingTalkError {
+        DingTalkError(errorClass: .budget, api: api, errcode: nil, subCode: nil, message: "this run's share of the monthly call budget is spent")
+    }
+
+    static func cancelled(api: String) -> DingTalkError {
+        DingTalkError(errorClass: .cancelled, api: api, errcode: nil, subCode: nil, message: "the run is stopping")
     }
 
     static func transport(api: String, _ e: HTTPError) -> DingTalkError {

@@ -16,11 +16,13 @@ public final class RateLimiter: Sendable {
     public let maxRate: Double
     private let minRate: Double
     private let clock: any SyncClock
+    private let cancellation: RunCancellation
 
-    public init(qps: Double, clock: any SyncClock) {
+    public init(qps: Double, clock: any SyncClock, cancellation: RunCancellation = RunCancellation()) {
         maxRate = qps
         minRate = min(qps, 1)
         self.clock = clock
+        self.cancellation = cancellation
         state = Mutex(State(tokens: 1, lastMs: clock.nowMs(), rate: qps))
     }
 
@@ -39,8 +41,8 @@ public final class RateLimiter: Sendable {
                 }
                 return max(1, Int(((1 - s.tokens) * 1000 / s.rate).rounded(.up)))
             }
-            if waitMs == 0 { return }
-            clock.sleep(ms: waitMs)
+            if waitMs == 0 || cancellation.isCancelled { return }
+            clock.sleep(ms: waitMs, unless: cancellation)
         }
     }
 
@@ -66,6 +68,8 @@ public final class CallCounters: Sendable {
     public struct Snapshot: Sendable, Equatable, Codable {
         public var token = 0, listids = 0, get = 0, retries = 0, throttled = 0
         public var total: Int { token + listids + get }
+        /// What DingTalk meters against the monthly quota (token requests are reported apart).
+        public var metered: Int { listids + get }
     }
     private let state = Mutex(Snapshot())
     public init() {}

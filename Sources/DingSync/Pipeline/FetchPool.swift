@@ -22,7 +22,6 @@ enum PipelineEvent {
 final class FetchPool: Sendable {
     let work = BlockingQueue<String>()
     let events: BlockingQueue<PipelineEvent>
-    private let cancelled = Atomic<Bool>(false)
     private let listingStopped = Atomic<Bool>(false)
     private let group = DispatchGroup()
     private let shared: DingTalkClient.Shared
@@ -39,7 +38,7 @@ final class FetchPool: Sendable {
         for n in 0..<workers { spawn(name: "dingsync-fetch-\(n)") { [self] client in fetchLoop(client) } }
     }
 
-    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    var isCancelled: Bool { shared.cancellation.isCancelled }
 
     func dispatch(_ id: String) { work.push(id) }
 
@@ -66,12 +65,17 @@ final class FetchPool: Sendable {
     /// A `--limit` run has all the ids it may fetch: list no further pages.
     func stopListing() { listingStopped.store(true, ordering: .relaxed) }
 
-    /// Stops every thread: queued work is dropped, blocked pushes return, threads end.
-    func shutdown() {
-        cancelled.store(true, ordering: .relaxed)
+    /// No more work: workers finish the call in hand and end.
+    func finishWork() { work.close() }
+
+    /// Stops every thread: no new call starts, queued work is dropped, blocked pushes return.
+    /// Threads still inside an HTTP call are given `graceMs` to end; past that the process
+    /// does not wait for them (a slow DingTalk must not hold a failed run for minutes).
+    func shutdown(graceMs: Int = 2_000) {
+        shared.cancellation.cancel()
         work.close()
         events.close()
-        group.wait()
+        _ = group.wait(timeout: .now() + .milliseconds(graceMs))
     }
 
     private func fetchLoop(_ client: DingTalkClient) {

@@ -55,7 +55,7 @@ public final class Lister {
                 // DingTalk treats end_time as inclusive; the window is half-open.
                 page = try client.listIds(startMs: window.fromMs, endMs: window.toMs - 1, cursor: cursor)
             } catch {
-                throw DingSyncError(error.exitStatus, "listing \(window): \(error)")
+                throw DingSyncError(error.exitStatus, "listing \(window): \(error)", cause: error.errorClass)
             }
             count += page.ids.count
             emit(page.ids)

@@ -31,6 +31,8 @@ public struct SyncRequest: Sendable {
     public var format: DryRunPrinter.Format = .jsonl
     public var limit: Int?
     public var refetch = false
+    /// `backfill --max-calls N`: at most N metered calls in this run.
+    public var maxCalls: Int?
 
     public init(mode: Mode, fromMs: Int64? = nil, toMs: Int64? = nil) {
         self.mode = mode

@@ -24,6 +24,21 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var watermarkMs: Int64?
     /// Listed vs. accounted per window (the reconciliation record).
     public var windowStats: [WindowStats] = []
+    /// The economy: the job's monthly budget, its metered calls this Beijing month after the
+    /// run, what this run was allowed, what was due but left for later runs (and since when
+    /// the oldest of it waits), a backfill's estimate, instances given up as deleted.
+    public var budget = 0
+    public var monthCalls = 0
+    public var projectedMonthCalls = 0
+    public var allowance = 0
+    public var deferred = 0
+    public var oldestDeferredMs: Int64?
+    public var estimate: Int?
+    public var abandoned = 0
+    public var budgetWarning = false
+    public var quotaBlockedUntilMs: Int64?
+    /// Rejects recorded in the state tables after the run (this run's and older ones).
+    public var pendingRejects = 0
 
     public init() {}
 
@@ -32,7 +47,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         return "\(dryRun ? "dry-run " : "")\(mode) \(job): listed \(listed), fetched \(fetched), written \(written), "
             + "skipped \(skipped), rejected \(rejected)\(failed > 0 ? ", failed \(failed)" : ""), "
             + "API calls \(calls.total) (token \(calls.token), listids \(calls.listids), get \(calls.get)), "
-            + "retries \(calls.retries), elapsed \(secs)s"
+            + "retries \(calls.retries), elapsed \(secs)s; month \(monthCalls) of \(budget) calls"
+            + (deferred > 0 ? ", deferred \(deferred)" : "") + (dryRun ? " (dry run: not recorded)" : "")
     }
 
     public func json() -> Data {

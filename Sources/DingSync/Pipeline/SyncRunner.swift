@@ -4,12 +4,10 @@ import HTTPClient
 import Logging
 import MySQLClient
 
-/// The pipeline of one `sync` or `backfill` run:
-/// plan windows → list ids → skip known-final → fetch details → map → write → commit state.
-/// Listing and fetching run on their own threads (`FetchPool`); this thread maps, writes and
-/// commits. A window's watermark is committed only after every id it listed is written (or
-/// recorded as a reject) and every earlier window is done, so a crash at any instant leaves
-/// the watermark at or behind what is durably written.
+/// One `sync` or `backfill` run: read the job's state, plan, list, plan again, fetch, commit.
+/// Decisions are the planner's (pure); the pool carries them out under the run's allowance;
+/// the committer writes. A window's watermark moves only after every id it listed is recorded
+/// (written, or owed a get in the state tables), so a crash at any instant loses nothing.
 public final class SyncRunner {
     let context: RunContext
     let request: SyncRequest
@@ -18,43 +16,17 @@ public final class SyncRunner {
     public private(set) var summary = RunSummary()
 
     private let shared: DingTalkClient.Shared
-    private let mapper: Mapper
-    private var sink: RowSink!
     private var session: DatabaseSession?
+    private var committer: Committer!
     private var pool: FetchPool!
-    /// Ids listed in this run, any window (overlaps and cap re-lists repeat ids).
-    private var listedIds: Set<String> = []
-    /// Ids fetched or being fetched in this run.
-    private var dispatchedIds: Set<String> = []
-    /// In-flight id → the group waiting for it. A window that lists an id already in flight
-    /// for a revisit or follow-up takes it over, so it cannot count as done before the fetch.
-    private var owner: [String: Int] = [:]
-    /// Originals of modified/revoked instances fetched because of them, not because listed.
-    private var followUpIds: Set<String> = []
-    private var groups: [Int: GroupState] = [:]
-    private var pending: [(InstanceDetail, MappedRow)] = []
-    private var pendingRejects: [MappingReject] = []
-    private var dispatched = 0
-    /// Ids whose `get` failed once and were dispatched again in this run.
-    private var refetched: Set<String> = []
-    private var progress: ProgressReporter!
-
-    /// Dispatch groups beyond the windows: revisits and follow-ups never hold the watermark.
-    static let revisitGroup = -1
-    static let followUpGroup = -2
-
-    struct GroupState {
-        var listingDone = false
-        var outstanding = 0
-        var stats = WindowStats()
-        var done: Bool { listingDone && outstanding == 0 }
-    }
+    private var settings = Planner.Settings()
+    private let appKeyId: String
 
     public init(context: RunContext, request: SyncRequest) {
         self.context = context
         self.request = request
-        mapper = Mapper(entries: context.config.mapping, timeZone: context.config.sync.timezone)
         shared = DingTalkClient.Shared(settings: context.config.dingtalk, clock: context.clock)
+        appKeyId = TokenSeal.appKeyId(context.config.dingtalk.appKey)
     }
 
     /// Runs to the end and returns the exit status; the summary is in `summary`.
@@ -63,29 +35,51 @@ public final class SyncRunner {
         summary.job = config.job
         summary.mode = request.mode.rawValue
         summary.dryRun = request.dryRun
+        summary.budget = config.dingtalk.monthlyCallBudget
         var runId: Int64?
         var failure: DingSyncError?
+        var logWarning: String?
         do {
             try open()
             let (from, to) = try range(nowMs: started)
             summary.fromMs = from
             summary.toMs = to
-            runId = try? session?.run("starting the run log") { try session!.state.startRun(mode: request.mode.rawValue, fromMs: from, toMs: to) }
-            try pipeline(windows: WindowPlanner.windows(fromMs: from, toMs: to, windowDays: config.sync.windowDays), nowMs: started)
-            try sink.finish()
+            if let session {
+                do { runId = try session.run("starting the run log") { try session.state.startRun(mode: request.mode.rawValue, fromMs: from, toMs: to, nowMs: started) } } catch {
+                    logWarning = "could not start the run log: \(error)"
+                }
+            }
+            try pipeline(fromMs: from, toMs: to, nowMs: started)
         } catch let e as DingSyncError {
             failure = e
         } catch {
             failure = Database.failure(error, doing: "writing")
         }
         pool?.shutdown()
-        summary.calls = shared.counters.snapshot
-        summary.elapsedMs = context.clock.nowMs() - started
-        let status: ExitStatus = failure?.status ?? ((summary.rejected + summary.failed) > 0 ? .rejects : .ok)
+        if let f = failure, f.cause == .quota, summary.quotaBlockedUntilMs == nil { failure = recordQuotaBlock(f) }
+        if committer != nil, failure == nil || failure?.status != .bug {
+            // What was paid for is written even when the run failed: the committer flushes
+            // the rows it holds, the ledger and the token.
+            do { try committer.finish() } catch {
+                if failure == nil { failure = (error as? DingSyncError) ?? Database.failure(error, doing: "writing") }
+            }
+        }
+        finishFigures(started: started)
+        // Rejects still recorded (from this run or earlier ones) keep the run at 65 until they
+        // go through, so cron's alerting does not forget them.
+        let outstanding = summary.rejected + summary.failed + summary.pendingRejects
+        let status: ExitStatus = failure?.status ?? (outstanding > 0 ? .rejects : .ok)
         summary.exitCode = status.rawValue
         summary.error = failure.map { context.console.redact($0.message) }
         if let runId, let session {
-            try? session.run("finishing the run log") { try session.state.finishRun(id: runId, summary: summary, status: status, error: summary.error) }
+            do { try session.run("finishing the run log") { try session.state.finishRun(id: runId, summary: summary, status: status, error: summary.error, nowMs: context.clock.nowMs()) } } catch {
+                logWarning = "could not finish the run log: \(error)"
+            }
+        }
+        if let logWarning {
+            // The run log is the audit trail: its loss is said, never swallowed.
+            logger.warning("\(logWarning)")
+            if failure == nil, status == .ok { return (.unavailable, DingSyncError(.unavailable, "the data was written but the run log was not: \(logWarning)")) }
         }
         return (status, failure)
     }
@@ -93,20 +87,22 @@ public final class SyncRunner {
     // MARK: - Setup
 
     private func open() throws {
+        let sink: RowSink
         if request.dryRun {
             sink = DryRunSink(printer: DryRunPrinter(format: request.format, columns: config.mapping.map(\.field), console: context.console))
-            return
+        } else {
+            guard let m = config.mysql else {
+                throw DingSyncError.config("the config has no \"mysql\" section: add one, or use --dry-run")
+            }
+            let s = try DatabaseSession(settings: m, job: config.job, mapping: config.mapping, retry: config.dingtalk.retry,
+                                        clock: context.clock, logger: logger)
+            session = s
+            sink = TableSink(session: s, clock: context.clock, logger: logger)
         }
-        guard let m = config.mysql else {
-            throw DingSyncError.config("the config has no \"mysql\" section: add one, or use --dry-run")
-        }
-        let s = try DatabaseSession(settings: m, job: config.job, mapping: config.mapping, retry: config.dingtalk.retry,
-                                    clock: context.clock, logger: logger)
-        session = s
-        sink = TableSink(session: s, clock: context.clock, logger: logger)
+        committer = Committer(session: session, sink: sink, context: context, shared: shared, policy: RevisitPolicy())
     }
 
-    /// `[from, to)` of this run, refused (78) when DingTalk's 365-day horizon would refuse it.
+    /// `[from, to)` of this run's listing, refused (78) when DingTalk's 365-day horizon would refuse it.
     private func range(nowMs: Int64) throws(DingSyncError) -> (Int64, Int64) {
         let tz = config.sync.timezone
         var from: Int64
@@ -139,211 +135,306 @@ public final class SyncRunner {
         return (from, to)
     }
 
-    private func storedWatermark() throws(DingSyncError) -> Int64? {
-        if let session {
-            do { return try session.run("reading the watermark") { try session.state.watermark() } } catch {
-                throw Database.failure(error, doing: "reading the watermark")
-            }
-        }
-        // Dry-run: preview the next run when MySQL is there to ask; without it, start from sync.start.
+    /// A dry run previews the next run from the stored state when MySQL is there to ask.
+    private var readOnlyStore: StateStore? {
+        if let session { return session.state }
         guard request.dryRun, let m = config.mysql else { return nil }
+        if let cached = dryRunStore { return cached }
         do {
-            let db = try Database.connect(m)
-            return try StateStore(db: db, job: config.job).watermark()
+            let store = StateStore(db: try Database.connect(m), job: config.job)
+            guard try store.existingTables().contains("dingsync_state") else { return nil }
+            dryRunStore = store
+            return store
         } catch {
-            logger.info("dry-run could not read the stored watermark; previewing from sync.start", metadata: ["reason": "\(error)"])
+            logger.info("dry-run could not read the stored state; previewing from sync.start", metadata: ["reason": "\(error)"])
             return nil
         }
+    }
+    private var dryRunStore: StateStore?
+
+    private func storedWatermark() throws(DingSyncError) -> Int64? {
+        guard let store = readOnlyStore else { return nil }
+        do { return try session?.run("reading the watermark") { try store.watermark() } ?? store.watermark() } catch {
+            if session == nil { return nil }
+            throw Database.failure(error, doing: "reading the watermark")
+        }
+    }
+
+    /// Reads through the session's replay policy when there is one; a dry run's reads are best effort.
+    private func read<T>(_ what: String, _ fallback: T, _ body: (StateStore) throws -> T) throws -> T {
+        guard let store = readOnlyStore else { return fallback }
+        if let session { return try session.run(what) { try body(session.state) } }
+        return (try? body(store)) ?? fallback
     }
 
     // MARK: - The pipeline
 
-    private func pipeline(windows: [Window], nowMs: Int64) throws {
+    private func pipeline(fromMs: Int64, toMs: Int64, nowMs: Int64) throws {
+        if let block = try read("reading the quota block", nil, { try $0.quotaBlock(appKeyId: appKeyId) }), block.untilMs > nowMs {
+            summary.quotaBlockedUntilMs = block.untilMs
+            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: block.untilMs) + " (recorded by an earlier run; no call was made)", cause: .quota)
+        }
+        if let sealed = try read("reading the cached token", nil, { try $0.sealedToken(appKeyId: appKeyId) }),
+           let token = TokenSeal.open(sealed.sealed, secret: config.dingtalk.appSecret) {
+            shared.tokens.seed(token, expiresAtMs: sealed.expiresMs)
+        }
+        if let session {
+            let stored = try session.run("reading rejected instances") { try session.state.storedRejects() }
+            let details = stored.compactMap { try? InstanceDetail.decode(processInstanceJSON: Data($0.detail.utf8), id: $0.id, processCode: config.dingtalk.processCode) }
+            let fixed = try committer.retryStoredRejects(details)
+            if !details.isEmpty {
+                logger.info("remapped the stored copies of rejected instances (no call)", metadata: ["rejects": "\(details.count)", "now_written": "\(fixed)"])
+            }
+        }
+        let month = BeijingMonth(containing: nowMs)
+        let spentByEndpoint = try read("reading the call ledger", [:]) { try $0.monthCalls(month: month.description) }
+        let spent = (spentByEndpoint["listids"] ?? 0) + (spentByEndpoint["get"] ?? 0)
+        let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
+        let resyncMs = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
+        var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs) }
+
+        settings.mode = request.mode
+        settings.fromMs = fromMs
+        settings.toMs = toMs
+        settings.overlapMs = Int64(config.sync.overlapMinutes) * 60_000
+        settings.windowDays = config.sync.windowDays
+        settings.resyncOpenMs = resyncMs
+        settings.monthlyBudget = config.dingtalk.monthlyCallBudget
+        settings.limit = request.limit
+        settings.maxCalls = request.maxCalls
+        var plan = Planner.listing(snapshot, budget: budget, settings: settings)
+        summary.allowance = plan.allowance
+        shared.allowance.set(plan.allowance)
+        committer.policy = plan.policy
+        logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
+                                            "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
+        if !plan.windows.isEmpty, budget.remaining == 0 {
+            throw DingSyncError(.tryLater, "job \(config.job) has spent its monthly call budget (\(budget.monthly) calls in \(month) Beijing time); listing resumes on the 1st, or raise dingtalk.monthly_call_budget")
+        }
+
         let logger = self.logger
         pool = FetchPool(shared: shared, workers: config.dingtalk.concurrency,
                          eventCapacity: 4 * config.dingtalk.concurrency + 64, makeTransport: context.makeTransport,
                          onRetry: { error, delay in
                              logger.notice("retrying after \(error.errorClass.rawValue) error", metadata: ["delay_ms": "\(delay)", "error": "\(error)"])
                          })
-        summary.windows = windows.count
-        progress = ProgressReporter(console: context.console, logger: logger)
+        let progress = ProgressReporter(console: context.console, logger: logger)
         defer { progress.finish() }
-        for i in windows.indices { groups[i] = GroupState() }
-        var listingFinished = windows.isEmpty
-        var nextWindow = 0  // the first window whose watermark is not committed yet
-        var revisitDispatched = false
-        if !windows.isEmpty { pool.startListing(windows) }
+        summary.windows = plan.windows.count
+        let listed = try list(plan.windows, progress: progress)
 
-        while true {
-            // Commit finished windows in order.
-            while nextWindow < windows.count, groups[nextWindow]!.done {
-                try windowDone(windows[nextWindow], index: nextWindow)
-                nextWindow += 1
+        let now = context.clock.nowMs()
+        let spentSoFar = shared.counters.snapshot.metered
+        switch request.mode {
+        case .sync:
+            if session != nil {
+                snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+            } else {
+                let known = Set(snapshot.pending.map(\.id))
+                // A preview shows the new rows now, whatever the first-get delay would do.
+                let seen = now - plan.policy.firstGetDelayMs
+                snapshot.pending += committer.memoryPending.subtracting(known).sorted().map { PendingInstance(id: $0, reason: .new, seenMs: seen) }
             }
-            if listingFinished, nextWindow == windows.count, !revisitDispatched {
-                revisitDispatched = true
-                try dispatchRevisits(nowMs: nowMs)
+            plan = Planner.gets(snapshot, plan: plan, nowMs: now, spent: spentSoFar, settings: settings)
+        case .backfill:
+            let final = request.refetch ? [] : try read("looking up stored instances", Set<String>()) { try $0.finalIds(among: listed) }
+            summary.skipped = listed.count - (request.refetch ? listed.count : listed.filter { !final.contains($0) }.count)
+            let fit = Planner.backfillGets(listed: listed, storedFinal: final, refetch: request.refetch, plan: plan,
+                                           spent: spentSoFar, settings: settings)
+            plan = fit.plan
+            summary.estimate = fit.estimate
+            context.console.err("dingsync: backfill \(config.job): \(listed.count) instance(s) listed, \(fit.estimate) to fetch: about \(fit.estimate) call(s); this month \(spent + spentSoFar) of \(budget.monthly) spent")
+            if !fit.fits {
+                let cap = request.maxCalls.map { " (--max-calls \($0))" } ?? ""
+                throw DingSyncError(.tryLater, "backfill would need about \(fit.estimate) more call(s) but only \(max(0, plan.allowance - spentSoFar)) remain this month\(cap); the listed instances are recorded and later syncs fetch them under the budget, or raise the budget or narrow the range", cause: .budget)
             }
-            if revisitDispatched, groups.values.allSatisfy({ $0.outstanding == 0 }) { break }
-            progress.update(summary, phase: revisitDispatched ? "revisiting" : (listingFinished ? "fetching" : "listing"),
-                            totalWindows: windows.count)
-            guard let event = pool.events.pop() else { break }
+        }
+        summary.deferred = plan.deferred.values.reduce(0) { $0 + $1.count }
+        summary.oldestDeferredMs = plan.deferred.values.compactMap(\.oldestMs).min()
+        if summary.deferred > 0 {
+            logger.notice("deferred to later runs: the paced budget does not pay for them now", metadata: [
+                "deferred": "\(summary.deferred)",
+                "oldest_waiting_since": "\(summary.oldestDeferredMs.map { Self.local($0, config.sync.timezone) } ?? "-")"])
+        }
+        summary.revisited = plan.gets.filter { $0.reason == .revisit }.count
+        try fetch(plan.gets, progress: progress)
+    }
+
+    /// Lists the windows in order; every page's ids are recorded before the window counts.
+    /// Returns the distinct ids listed (a backfill fetches from them).
+    private func list(_ windows: [Window], progress: ProgressReporter) throws -> [String] {
+        guard !windows.isEmpty else { return [] }
+        let moveWatermark = request.mode == .sync && !request.dryRun && request.limit == nil
+        var seen: Set<String> = []
+        var ordered: [String] = []
+        var stats = Array(repeating: WindowStats(), count: windows.count)
+        var recorded = 0
+        pool.startListing(windows)
+        while let event = pool.events.pop() {
             switch event {
             case .page(let w, let ids):
-                try accept(ids, window: w)
+                stats[w].listed += ids.count
+                let repeatedBefore = stats[w].repeated
+                var fresh: [String] = []
+                for id in ids {
+                    if seen.insert(id).inserted { fresh.append(id) } else { stats[w].repeated += 1 }
+                }
+                ordered += fresh
+                if session == nil, request.dryRun {
+                    // A preview skips what the stored state already has, like the real run.
+                    let stored = try read("looking up stored instances", Set<String>()) { try $0.storedIds(among: fresh) }
+                    fresh.removeAll(where: stored.contains)
+                }
+                let added = try committer.recordListed(fresh)
+                stats[w].fetched += added          // owed a get now
+                stats[w].skipped += ids.count - stats[w].repeated - added + repeatedBefore  // already stored or owed one
+                recorded += added
+                summary.listed = seen.count
+                if let limit = request.limit, recorded >= limit { pool.stopListing() }
+                progress.update(summary, phase: "listing", totalWindows: windows.count)
             case .windowListed(let w):
-                groups[w]!.listingDone = true
-                let stats = groups[w]!.stats
-                logger.info("listed window", metadata: ["window": "\(Self.local(windows[w].fromMs, config.sync.timezone)) → \(Self.local(windows[w].toMs, config.sync.timezone))", "ids": "\(stats.listed)"])
+                let s = stats[w]
+                if s.fetched + s.skipped + s.repeated != s.listed {
+                    throw DingSyncError(.bug, "window \(windows[w]): listed \(s.listed) ids but accounted for \(s.fetched + s.skipped + s.repeated); the watermark stays where it was")
+                }
+                try committer.windowListed(windows[w], moveWatermark: moveWatermark, listingComplete: w == windows.count - 1 && !request.dryRun)
+                if moveWatermark { summary.watermarkMs = windows[w].toMs }
+                summary.windowStats.append(s.with(windows[w]))
+                logger.info("listed window", metadata: ["window": "\(Self.local(windows[w].fromMs, config.sync.timezone)) → \(Self.local(windows[w].toMs, config.sync.timezone))", "ids": "\(s.listed)"])
             case .listingFinished:
-                listingFinished = true
-                // A listing stopped early (--limit) emits no more windows: none waits for pages.
-                for i in windows.indices { groups[i]!.listingDone = true }
+                return ordered
             case .listingFailed(let e):
+                if e.cause == .budget {
+                    // The allowance ran out mid-listing: what was listed is recorded; the rest
+                    // of the range is listed by a later run, the watermark waits for it.
+                    logger.notice("listing stopped: this run's share of the monthly budget is spent; a later run continues")
+                    return ordered
+                }
                 throw e
-            case .fetched(let id, let result):
-                let g = owner.removeValue(forKey: id) ?? Self.followUpGroup
-                groups[g, default: GroupState(listingDone: true)].outstanding -= 1
-                try handle(id, group: g, result)
+            case .fetched:
+                break
             }
         }
-        try flush()
+        return ordered
     }
 
-    /// Listed ids of window `w`: skip repeats and stored-final ones, dispatch the rest.
-    private func accept(_ ids: [String], window w: Int) throws {
-        groups[w]!.stats.listed += ids.count
-        var fresh: [String] = []
-        for id in ids {
-            guard listedIds.insert(id).inserted else {
-                groups[w]!.stats.repeated += 1
-                continue
+    /// Fetches the planned ids; a MODIFY/REVOKE's original is fetched too while the allowance
+    /// lasts (it is recorded as owed a get either way). Ends at the first fatal error, after
+    /// writing every answer already received.
+    private func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
+        var outstanding = 0
+        var dispatched: Set<String> = []
+        var retried: Set<String> = []
+        var budgetSpent = false
+        func send(_ id: String) {
+            outstanding += 1
+            pool.dispatch(id)
+        }
+        for g in gets where dispatched.insert(g.id).inserted { send(g.id) }
+        var fatal: DingSyncError?
+        while outstanding > 0, fatal == nil, let event = pool.events.pop() {
+            guard case .fetched(let id, let result) = event else { continue }
+            outstanding -= 1
+            do {
+                switch try handle(id, result, retried: &retried) {
+                case .none: break
+                case .resend: send(id)
+                case .budgetSpent: budgetSpent = true
+                case .follow(let main):
+                    if !budgetSpent, request.limit == nil, dispatched.insert(main).inserted { send(main) }
+                }
+            } catch let e as DingSyncError {
+                fatal = e
             }
-            if let holder = owner[id], holder < 0 {
-                // Being fetched as a revisit or follow-up: this window now waits for it.
-                groups[holder]!.outstanding -= 1
-                groups[w]!.outstanding += 1
-                owner[id] = w
-                followUpIds.remove(id)
-            } else if dispatchedIds.contains(id) {
-                groups[w]!.stats.repeated += 1  // already fetched in this run, written or recorded
-            } else {
-                fresh.append(id)
+            progress.update(summary, phase: "fetching", totalWindows: summary.windows)
+        }
+        pool.finishWork()
+        if let fatal {
+            // No new call starts; answers already in hand are written (they were paid for).
+            pool.shutdown()
+            while let event = pool.events.pop() {
+                if case .fetched(let id, .success(let detail)) = event { try? record(id, detail) }
             }
+            throw fatal
         }
-        summary.listed = listedIds.count
-        if !request.refetch, let session, !fresh.isEmpty {
-            let final = try session.run("looking up stored instances") { try session.state.finalIds(among: fresh) }
-            summary.skipped += final.count
-            groups[w]!.stats.skipped += final.count
-            fresh.removeAll(where: final.contains)
-        }
-        for id in fresh { dispatch(id, group: w) }
     }
 
-    private func dispatch(_ id: String, group g: Int) {
-        guard !dispatchedIds.contains(id) else { return }
-        if let limit = request.limit, dispatched >= limit {
-            pool.stopListing()
-            return
-        }
-        dispatchedIds.insert(id)
-        dispatched += 1
-        send(id, group: g)
-    }
+    private enum Next { case none, resend, budgetSpent, follow(String) }
 
-    private func send(_ id: String, group g: Int) {
-        owner[id] = g
-        groups[g, default: GroupState(listingDone: true)].outstanding += 1
-        pool.dispatch(id)
-    }
-
-    private func handle(_ id: String, group g: Int, _ result: Result<InstanceDetail, DingTalkError>) throws {
-        let detail: InstanceDetail
+    private func handle(_ id: String, _ result: Result<InstanceDetail, DingTalkError>, retried: inout Set<String>) throws -> Next {
         switch result {
-        case .success(let d): detail = d
-        case .failure(let error) where error.errorClass == .instance && refetched.insert(id).inserted:
-            // Reconciliation: a listed id that was not written is fetched once more before its
-            // window counts as done; only a second failure makes it a recorded reject.
+        case .success(let detail):
+            return try record(id, detail).map(Next.follow) ?? .none
+        case .failure(let error) where error.errorClass == .instance && retried.insert(id).inserted:
             logger.info("instance could not be fetched; trying it once more", metadata: ["instance": "\(id)", "error": "\(error)"])
-            send(id, group: g)
-            return
+            return .resend
         case .failure(let error) where error.errorClass == .instance:
             summary.failed += 1
-            count(id, in: g) { $0.failed += 1 }
-            logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, will retry next run",
+            logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, retried later",
                            metadata: ["instance": "\(id)", "error": "\(error)"])
-            pendingRejects.append(MappingReject(instanceId: id, column: "(get)", rawValue: nil, reason: error.description))
-            return
+            try committer.goneAnswer(id, error)
+            return .none
+        case .failure(let error) where error.errorClass == .budget:
+            summary.deferred += 1
+            return .budgetSpent
+        case .failure(let error) where error.errorClass == .cancelled:
+            return .none
         case .failure(let error):
-            throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)")
+            throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)", cause: error.errorClass)
         }
+    }
+
+    @discardableResult
+    private func record(_ id: String, _ detail: InstanceDetail) throws -> String? {
         summary.fetched += 1
-        count(id, in: g) { $0.fetched += 1 }
-        // A modified or revoked approval is a new instance; its original changes too, and is
-        // fetched even when stored as final. The window that found it waits for it.
-        if let main = detail.attributes["main_process_instance_id"], !main.isEmpty, !dispatchedIds.contains(main) {
-            followUpIds.insert(main)
-            dispatch(main, group: g >= 0 ? g : Self.followUpGroup)
-        }
-        switch mapper.map(detail) {
-        case .success(let row): pending.append((detail, row))
-        case .failure(let reject):
-            summary.rejected += 1
-            groups[g]?.stats.rejected += 1
-            logger.warning("instance rejected", metadata: ["instance": "\(id)", "column": "\(reject.column)", "reason": "\(reject.reason)"])
-            pendingRejects.append(reject)
-        }
-        if pending.count >= (config.mysql?.batchSize ?? 500) { try flush() }
+        return try committer.fetched(detail).followUp
     }
 
-    /// Per-window figures count listed ids; a follow-up a window waits for is counted apart.
-    private func count(_ id: String, in g: Int, _ change: (inout WindowStats) -> Void) {
-        if followUpIds.contains(id) {
-            groups[g]?.stats.followUps += 1
-        } else if groups[g] != nil {
-            change(&groups[g]!.stats)
+    // MARK: - Figures and the quota block
+
+    private func finishFigures(started: Int64) {
+        summary.calls = shared.counters.snapshot
+        summary.elapsedMs = context.clock.nowMs() - started
+        if let committer {
+            summary.written = committer.written
+            summary.rejected = committer.rejected
+            summary.abandoned = committer.abandoned.count
+        }
+        if let session, !request.dryRun {
+            summary.pendingRejects = (try? session.run("counting rejects") { try session.state.rejectCount() }) ?? 0
+        }
+        let now = context.clock.nowMs()
+        let month = BeijingMonth(containing: now)
+        let recorded = (try? read("reading the call ledger", [String: Int]()) { try $0.monthCalls(month: month.description) }) ?? [:]
+        let ledger = (recorded["listids"] ?? 0) + (recorded["get"] ?? 0)
+        // A dry run records nothing: its calls are added to what the ledger says.
+        summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
+        let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)
+        summary.projectedMonthCalls = budget.projectedMonthEnd
+        if budget.overWarningLine, !request.dryRun, let session,
+           (try? session.run("recording the budget warning") { try session.state.claimBudgetAlert(month: month.description) }) == true {
+            summary.budgetWarning = true
+            logger.warning("job \(config.job) has spent \(summary.monthCalls) of its \(budget.monthly) calls this month (\(month) Beijing time): 80 % of the budget")
         }
     }
 
-    /// Every id of the window is written or recorded: the watermark may pass it.
-    private func windowDone(_ window: Window, index: Int) throws {
-        try flush()
-        let stats = groups[index]!.stats
-        // Reconciliation: every listed id is accounted for as fetched, skipped-final, failed,
-        // or seen earlier in this run. A gap would be a bug; the window then does not count.
-        let accounted = stats.fetched + stats.skipped + stats.failed + stats.repeated
-        if accounted != stats.listed, request.limit == nil {
-            throw DingSyncError(.bug, "window \(window): listed \(stats.listed) ids but accounted for \(accounted); the watermark stays where it was")
+    /// DingTalk said the organisation's quota is gone: no call can succeed before the 1st
+    /// (Beijing), so later runs stop at once instead of spending retries on it.
+    private func recordQuotaBlock(_ failure: DingSyncError) -> DingSyncError {
+        let until = BeijingMonth(containing: context.clock.nowMs()).endMs
+        summary.quotaBlockedUntilMs = until
+        if let session, !request.dryRun {
+            do {
+                try session.run("recording the quota block") { try session.state.setQuotaBlock(appKeyId: appKeyId, untilMs: until, reason: failure.message) }
+            } catch {
+                logger.warning("could not record the quota block: \(error)")
+            }
         }
-        summary.windowStats.append(stats.with(window))
-        guard request.mode == .sync, !request.dryRun, request.limit == nil, let session else { return }
-        try session.transaction("advancing the watermark") { try session.state.setWatermark(window.toMs) }
-        summary.watermarkMs = window.toMs
+        return DingSyncError(.tryLater, Self.quotaMessage(untilMs: until), cause: .quota)
     }
 
-    /// Open instances (whose approval may have moved since) and pending rejects: `listids`
-    /// filters on creation time, so only a fresh `get` sees them change.
-    private func dispatchRevisits(nowMs: Int64) throws {
-        groups[Self.revisitGroup] = GroupState(listingDone: true)
-        guard let session else { return }
-        let since = nowMs - Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
-        let ids = try session.run("listing open instances") { try session.state.idsToRevisit(openSinceMs: since) }
-            .filter { !dispatchedIds.contains($0) }
-        summary.revisited = ids.count
-        if !ids.isEmpty { logger.info("re-fetching open instances and pending rejects", metadata: ["count": "\(ids.count)"]) }
-        for id in ids { dispatch(id, group: Self.revisitGroup) }
-    }
-
-    private func flush() throws {
-        guard !pending.isEmpty || !pendingRejects.isEmpty else { return }
-        let rows = pending
-        let rejects = pendingRejects
-        pending.removeAll(keepingCapacity: true)
-        pendingRejects.removeAll()
-        let outcome = try sink.write(rows, rejects: rejects)
-        summary.written += outcome.written
-        summary.rejected += outcome.rejectedByDatabase
+    static func quotaMessage(untilMs: Int64) -> String {
+        "the organisation's monthly DingTalk API quota is exhausted; it resets at \(DingTalkTime.formatBeijing(untilMs)) Beijing time, and runs before then exit 75 without calling DingTalk"
     }
 
     static func local(_ ms: Int64, _ tz: TimeZone) -> String {
@@ -351,7 +442,8 @@ public final class SyncRunner {
     }
 }
 
-/// Per-window figures for the run log's reconciliation record.
+/// Per-window figures for the run log's reconciliation record: every listed id is owed a get
+/// now (`fetched`), was already stored or owed one (`skipped`), or was listed twice (`repeated`).
 public struct WindowStats: Sendable, Codable, Equatable {
     public var fromMs: Int64 = 0
     public var toMs: Int64 = 0
@@ -360,9 +452,7 @@ public struct WindowStats: Sendable, Codable, Equatable {
     public var skipped = 0
     public var failed = 0
     public var rejected = 0
-    /// Listed again in this run (overlapping windows, cap re-lists): counted once, elsewhere.
     public var repeated = 0
-    /// Originals of modified/revoked instances the window waited for (not listed in it).
     public var followUps = 0
     func with(_ w: Window) -> WindowStats {
         var s = self

@@ -47,7 +47,7 @@ extension StateStore {
         let total = try db.prepare("SELECT COUNT(*) FROM `dingsync_rejects` WHERE `job` = ?").query([.text(job)])
             .first?.first?.flatMap { Int($0) } ?? 0
         let rows = try db.prepare("""
-            SELECT `instance_id`, `column_name`, `raw_value`, `reason`, `attempts`, UNIX_TIMESTAMP(`last_seen`)
+            SELECT `instance_id`, `column_name`, `raw_value`, `reason`, `attempts`, `last_seen`
             FROM `dingsync_rejects` WHERE `job` = ? ORDER BY `last_seen` DESC, `instance_id` LIMIT ?
             """).query([.text(job), .int(Int64(limit))])
         let records = rows.map { r in
@@ -59,7 +59,7 @@ extension StateStore {
 
     public func recentRuns(limit: Int) throws -> [RunRecord] {
         let rows = try db.prepare("""
-            SELECT `id`, `mode`, UNIX_TIMESTAMP(`started_at`), UNIX_TIMESTAMP(`finished_at`), `status`, `exit_code`,
+            SELECT `id`, `mode`, `started_at`, `finished_at`, `status`, `exit_code`,
               `listed`, `fetched`, `written`, `skipped`, `rejected`, `api_calls`, `error`
             FROM `dingsync_runs` WHERE `job` = ? ORDER BY `id` DESC LIMIT ?
             """).query([.text(job), .int(Int64(limit))])
@@ -88,9 +88,6 @@ extension StateStore {
         }
     }
 
-    /// UNIX_TIMESTAMP() text ("1767225600" or "1767225600.000000") → epoch ms.
-    static func ms(_ text: String??) -> Int64? {
-        guard let t = text ?? nil, let seconds = Double(t) else { return nil }
-        return Int64((seconds * 1000).rounded())
-    }
+    /// A recorded DATETIME (UTC, from the tool clock) → epoch ms.
+    static func ms(_ text: String??) -> Int64? { utcMs(text ?? nil) }
 }

@@ -6,7 +6,8 @@ import MySQLClient
 /// detail, for skipping unchanged work and for remapping), pending rejects and the run log.
 /// They live in the target database so that data and state commit in one transaction.
 public final class StateStore {
-    public static let tableNames = ["dingsync_state", "dingsync_instances", "dingsync_rejects", "dingsync_runs"]
+    public static let tableNames = ["dingsync_state", "dingsync_instances", "dingsync_rejects", "dingsync_runs",
+                                          "dingsync_pending", "dingsync_ledger", "dingsync_schedule", "dingsync_app"]
 
     public static let ddl: [String] = [
         """
@@ -78,8 +79,10 @@ public final class StateStore {
         self.job = job
     }
 
+    public static var allDDL: [String] { ddl + economyDDL }
+
     public func createTables() throws {
-        for sql in Self.ddl { try db.execute(sql) }
+        for sql in Self.allDDL { try db.execute(sql) }
     }
 
     /// One run per job at a time. GET_LOCK belongs to this connection, so the lock dies with
@@ -97,30 +100,21 @@ public final class StateStore {
     }
 
     /// Called inside the transaction that commits the data the watermark vouches for.
-    public func setWatermark(_ ms: Int64) throws {
-        try db.prepare("INSERT INTO `dingsync_state` (`job`, `watermark_ms`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `watermark_ms` = VALUES(`watermark_ms`)")
-            .execute([.text(job), .int(ms)])
+    public func setWatermark(_ ms: Int64, nowMs: Int64) throws {
+        try db.prepare("INSERT INTO `dingsync_state` (`job`, `watermark_ms`, `updated_at`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `watermark_ms` = VALUES(`watermark_ms`), `updated_at` = VALUES(`updated_at`)")
+            .execute([.text(job), .int(ms), .text(Self.utcText(nowMs))])
     }
 
     /// Of the given ids, the ones stored as final: those need no `get` (the quota is scarce).
+    /// A rejected instance's stored copy is final too, but its row is not written: not skipped.
     public func finalIds(among ids: [String]) throws -> Set<String> {
-        var out: Set<String> = []
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try db.prepare("SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `is_final` = 1 AND `instance_id` IN (\(marks))")
-                .query([.text(job)] + chunk.map { .text($0) })
-            for r in rows { if let id = r.first ?? nil { out.insert(id) } }
-        }
-        return out
+        let final = try idsMatching(ids, sql: "SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `is_final` = 1 AND `instance_id` IN")
+        let rejected = try idsMatching(Array(final), sql: "SELECT `instance_id` FROM `dingsync_rejects` WHERE `job` = ? AND `instance_id` IN")
+        return final.subtracting(rejected)
     }
 
-    /// Instances still open (created within `sinceMs`) and pending rejects: every run fetches them again.
-    public func idsToRevisit(openSinceMs: Int64) throws -> [String] {
-        let rows = try db.prepare("""
-            SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `is_final` = 0 AND `create_time_ms` >= ?
-            UNION SELECT `instance_id` FROM `dingsync_rejects` WHERE `job` = ?
-            """).query([.text(job), .int(openSinceMs), .text(job)])
-        return rows.compactMap { $0.first ?? nil }.sorted()
+    public func rejectCount() throws -> Int {
+        try db.prepare("SELECT COUNT(*) FROM `dingsync_rejects` WHERE `job` = ?").query([.text(job)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
     }
 
     public func recordInstances(_ details: [InstanceDetail], nowMs: Int64) throws {
@@ -138,13 +132,14 @@ public final class StateStore {
         try db.prepare(sql).execute(params)
     }
 
-    public func recordReject(_ r: MappingReject) throws {
+    public func recordReject(_ r: MappingReject, nowMs: Int64) throws {
+        let now = Self.utcText(nowMs)
         try db.prepare("""
-            INSERT INTO `dingsync_rejects` (`job`, `instance_id`, `column_name`, `raw_value`, `reason`) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO `dingsync_rejects` (`job`, `instance_id`, `column_name`, `raw_value`, `reason`, `first_seen`, `last_seen`) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE `column_name` = VALUES(`column_name`), `raw_value` = VALUES(`raw_value`),
-              `reason` = VALUES(`reason`), `attempts` = `attempts` + 1
+              `reason` = VALUES(`reason`), `attempts` = `attempts` + 1, `last_seen` = VALUES(`last_seen`)
             """).execute([.text(job), .text(r.instanceId), .text(String(r.column.prefix(64))),
-                          r.rawValue.map { .text($0) } ?? .null, .text(r.reason)])
+                          r.rawValue.map { .text($0) } ?? .null, .text(r.reason), .text(now), .text(now)])
     }
 
     public func clearRejects(_ ids: [String]) throws {
@@ -154,25 +149,38 @@ public final class StateStore {
             .execute([.text(job)] + ids.map { .text($0) })
     }
 
-    public func startRun(mode: String, fromMs: Int64?, toMs: Int64?) throws -> Int64? {
-        try db.prepare("INSERT INTO `dingsync_runs` (`job`, `mode`, `from_ms`, `to_ms`) VALUES (?, ?, ?, ?)")
-            .execute([.text(job), .text(mode), fromMs.map { .int($0) } ?? .null, toMs.map { .int($0) } ?? .null])
+    public func startRun(mode: String, fromMs: Int64?, toMs: Int64?, nowMs: Int64) throws -> Int64? {
+        try db.prepare("INSERT INTO `dingsync_runs` (`job`, `mode`, `from_ms`, `to_ms`, `started_at`) VALUES (?, ?, ?, ?, ?)")
+            .execute([.text(job), .text(mode), fromMs.map { .int($0) } ?? .null, toMs.map { .int($0) } ?? .null, .text(Self.utcText(nowMs))])
         return try db.query("SELECT LAST_INSERT_ID()").first?.first?.flatMap { Int64($0) }
     }
 
-    public func finishRun(id: Int64, summary: RunSummary, status: ExitStatus, error: String?) throws {
+    public func finishRun(id: Int64, summary: RunSummary, status: ExitStatus, error: String?, nowMs: Int64) throws {
         try db.prepare("""
-            UPDATE `dingsync_runs` SET `finished_at` = CURRENT_TIMESTAMP, `status` = ?, `exit_code` = ?, `listed` = ?,
+            UPDATE `dingsync_runs` SET `finished_at` = ?, `status` = ?, `exit_code` = ?, `listed` = ?,
               `fetched` = ?, `written` = ?, `skipped` = ?, `rejected` = ?, `api_calls` = ?, `calls_token` = ?, `calls_listids` = ?, `calls_get` = ?, `retries` = ?, `error` = ?,
               `windows` = ?
             WHERE `id` = ?
-            """).execute([.text(status == .ok ? "ok" : (status == .rejects ? "rejects" : "failed")), .int(Int64(status.rawValue)),
+            """).execute([.text(Self.utcText(nowMs)), .text(status == .ok ? "ok" : (status == .rejects ? "rejects" : "failed")), .int(Int64(status.rawValue)),
                           .int(Int64(summary.listed)), .int(Int64(summary.fetched)), .int(Int64(summary.written)),
                           .int(Int64(summary.skipped)), .int(Int64(summary.rejected)), .int(Int64(summary.calls.total)),
                           .int(Int64(summary.calls.token)), .int(Int64(summary.calls.listids)), .int(Int64(summary.calls.get)),
                           .int(Int64(summary.calls.retries)), error.map { .text($0) } ?? .null,
                           .text(Self.windowsJSON(summary.windowStats)), .int(id)])
     }
+
+    /// The tool clock's instant as a UTC DATETIME text: recorded times never come from the
+    /// database server's clock or session time zone.
+    static func utcText(_ ms: Int64) -> String {
+        LocalDateTime(epochMs: ms, timeZone: Self.utc).description
+    }
+
+    /// The reverse of `utcText` (a DATETIME read back as text).
+    static func utcMs(_ text: String?) -> Int64? {
+        guard let text, let beijing = DingTalkTime.parseBeijing(String(text.prefix(19))) else { return nil }
+        return beijing + 8 * 3_600_000
+    }
+    static let utc = TimeZone(identifier: "UTC")!
 
     static func windowsJSON(_ stats: [WindowStats]) -> String {
         let enc = JSONEncoder()

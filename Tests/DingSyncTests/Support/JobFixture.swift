@@ -1,5 +1,7 @@
+import DingSync
 import DingTalkSimulator
 import Foundation
+import MySQLClient
 import XCTest
 
 /// A simulator seeded with the reference form, a database with the target table, and a job
@@ -11,9 +13,19 @@ final class JobFixture {
     var configURL: URL { dir.appendingPathComponent("job.json") }
     /// Secrets are passed through the environment, as the README tells users to.
     var env: [String: String]
+    /// Simulated time: the simulator and every run of the executable see the wall clock plus
+    /// this offset, so a test can let days pass between runs without waiting for them.
+    let offset = TestClockOffset()
+    /// "Now" as the simulator and the tool see it.
+    func nowMs() -> Int64 { wallClockMs() + offset.ms }
+    /// Lets simulated time pass.
+    func advance(_ ms: Int64) { offset.add(ms) }
 
     init(instances: [SimInstance], withDatabase: Bool = true, simulatorOptions: SimulatorOptions = .init(),
          adjust: (inout [String: Any]) -> Void = { _ in }) throws {
+        var simulatorOptions = simulatorOptions
+        let offset = self.offset
+        simulatorOptions.now = { wallClockMs() + offset.ms }
         simulator = DingTalkSimulator(options: simulatorOptions)
         simulator.add(instances)
         try simulator.start()
@@ -35,6 +47,9 @@ final class JobFixture {
         var dingtalk = config["dingtalk"] as! [String: Any]
         dingtalk["max_qps"] = 2000        // the simulator has no rate limit unless a test sets one
         dingtalk["retry"] = ["max_attempts": 6, "base_delay_ms": 10, "max_delay_ms": 200]
+        // The pipeline's correctness tests run with a professional edition's budget, which buys
+        // every-run freshness; the economy tests set their own tight budgets.
+        dingtalk["monthly_call_budget"] = 1_000_000
         config["dingtalk"] = dingtalk
         var sync = config["sync"] as! [String: Any]
         let oldest = instances.map(\.createTimeMs).min() ?? simulatorOptions.now()
@@ -60,8 +75,18 @@ final class JobFixture {
     }
 
     func run(_ args: [String], extraEnv: [String: String] = [:]) throws -> ProcessResult {
-        try runDingsync(args + ["--config", configURL.path], env: env.merging(extraEnv) { _, b in b })
+        try runDingsync(args + ["--config", configURL.path], env: env.merging(clockEnv) { _, b in b }.merging(extraEnv) { _, b in b })
     }
+
+    /// The first instant of the next Beijing calendar month, in simulated time.
+    func nextBeijingMonthMs() -> Int64 { BeijingMonth(containing: nowMs()).endMs }
+
+    /// Ids the state tables record as owed a get (listed, not fetched yet).
+    func owedIds(_ conn: MySQLConnection) throws -> Set<String> {
+        Set(try conn.query("SELECT instance_id FROM dingsync_pending WHERE reason <> 'abandoned'").compactMap { $0.first ?? nil })
+    }
+
+    var clockEnv: [String: String] { offset.ms == 0 ? [:] : ["DINGSYNC_CLOCK_OFFSET_MS": "\(offset.ms)"] }
 
     static func isoUTC(_ ms: Int64) -> String {
         let f = ISO8601DateFormatter()
@@ -73,4 +98,12 @@ final class JobFixture {
         var g = ReferenceFormGenerator(seed: seed)
         return g.make(count: count, fromMs: nowMs - Int64(days) * 86_400_000, toMs: nowMs - 60_000)
     }
+}
+
+/// The simulated-time offset shared by a fixture's simulator and its runs.
+final class TestClockOffset: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int64 = 0
+    var ms: Int64 { lock.lock(); defer { lock.unlock() }; return value }
+    func add(_ delta: Int64) { lock.lock(); value += delta; lock.unlock() }
 }

@@ -73,7 +73,7 @@ final class RunningDingsync {
 
 extension JobFixture {
     func start(_ args: [String], extraEnv: [String: String] = [:]) throws -> RunningDingsync {
-        try RunningDingsync(args + ["--config", configURL.path], env: env.merging(extraEnv) { _, b in b })
+        try RunningDingsync(args + ["--config", configURL.path], env: env.merging(clockEnv) { _, b in b }.merging(extraEnv) { _, b in b })
     }
 
     /// Rewrites part of the job config after creation.

@@ -1,0 +1,152 @@
+/// Decides, before anything is spent, what a run lists and which instances it fetches: a pure
+/// function of the job's snapshot, the clock's reading, the ledger and the config. No I/O and
+/// no clock of its own, so every decision is a table-driven unit test.
+///
+/// A run plans twice: the listing first (`listing`), and after the listed ids are recorded,
+/// the gets (`gets`), so that new ids compete with revisits for the same allowance.
+public enum Planner {
+    public struct Settings: Sendable, Equatable {
+        public var mode: SyncRequest.Mode = .sync
+        /// Backfill's range, or sync's listing start when the runner has worked it out;
+        /// `startMs` is `sync.start`.
+        public var fromMs: Int64?
+        public var toMs: Int64?
+        public var startMs: Int64?
+        public var overlapMs: Int64 = 3_600_000
+        public var windowDays = 30
+        public var resyncOpenMs: Int64 = 365 * RevisitPolicy.day
+        public var monthlyBudget = 2_000
+        public var limit: Int?
+        public var maxCalls: Int?
+        public var policy = RevisitPolicy()
+        public init() {}
+    }
+
+    public enum Reason: String, Sendable, CaseIterable, Comparable {
+        case followUp = "follow-up", reject, gone, new, revisit
+        public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+    }
+
+    public struct Get: Sendable, Equatable {
+        public var id: String
+        public var reason: Reason
+        /// How overdue, relative to its interval (1 = just due); follow-ups come first.
+        public var priority: Double
+    }
+
+    /// Due but not affordable in this run: what the run says it could not pay for.
+    public struct Deferred: Sendable, Equatable {
+        public var count = 0
+        /// Since when the oldest of them has been waiting (its last check, or when listed).
+        public var oldestMs: Int64?
+    }
+
+    public struct Plan: Sendable, Equatable {
+        /// The calls this run may spend in all (listing included).
+        public var allowance: Int
+        public var scale: Double
+        public var policy: RevisitPolicy
+        /// Estimated calls per month at the job's observed volume.
+        public var monthlyNeed: Int
+        public var windows: [Window] = []
+        public var gets: [Get] = []
+        public var deferred: [Reason: Deferred] = [:]
+        /// Due later: not worth a call yet.
+        public var notDue = 0
+    }
+
+    /// The allowance, the policy for this job's volume, and the windows to list (none when a
+    /// listing is not due yet).
+    public static func listing(_ snapshot: JobSnapshot, budget: CallBudget, settings: Settings) -> Plan {
+        let oldOpen = snapshot.open.filter { budget.nowMs - $0.createdMs >= settings.policy.tailAgeMs }.count
+        let need = settings.policy.monthlyNeed(arrivalsPerMonth: snapshot.arrivalsLast30Days, openOld: oldOpen)
+        let scale = RevisitPolicy.scale(need: need, budget: settings.monthlyBudget)
+        let policy = settings.policy.scaled(by: scale)
+        var allowance: Int
+        switch settings.mode {
+        case .sync: allowance = max(budget.paced, budget.catchUp(steadyNeedPerMonth: need))
+        case .backfill: allowance = budget.remaining
+        }
+        if let cap = settings.maxCalls { allowance = min(allowance, cap) }
+        var plan = Plan(allowance: allowance, scale: scale, policy: policy, monthlyNeed: need)
+        let now = budget.nowMs
+        switch settings.mode {
+        case .backfill:
+            plan.windows = WindowPlanner.windows(fromMs: settings.fromMs ?? now, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
+        case .sync:
+            let due = snapshot.lastListedMs.map { now - $0 >= policy.listIntervalMs } ?? true
+            // The runner passes the horizon-checked start; alone, the planner derives it.
+            let from = settings.fromMs ?? snapshot.watermarkMs.map { $0 - settings.overlapMs } ?? settings.startMs
+            if due, let from {
+                plan.windows = WindowPlanner.windows(fromMs: from, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
+            }
+        }
+        return plan
+    }
+
+    /// The gets of a sync (or a dry run of one), in the order they are worth making, cut at
+    /// what the allowance still pays for after `spent` calls of this run.
+    public static func gets(_ snapshot: JobSnapshot, plan: Plan, nowMs: Int64, spent: Int, settings: Settings) -> Plan {
+        var plan = plan
+        let policy = plan.policy
+        var due: [(Get, Int64)] = []
+        var pendingIds: Set<String> = []
+        for p in snapshot.pending {
+            pendingIds.insert(p.id)
+            let waited = nowMs - (p.lastTryMs ?? p.seenMs)
+            switch p.reason {
+            case .abandoned: continue
+            case .followUp:
+                due.append((Get(id: p.id, reason: .followUp, priority: .infinity), p.seenMs))
+            case .reject:
+                let ratio = ratioOf(waited, policy.rejectRetryMs, never: p.lastTryMs == nil)
+                if ratio >= 1 { due.append((Get(id: p.id, reason: .reject, priority: ratio), p.lastTryMs ?? p.seenMs)) } else { plan.notDue += 1 }
+            case .gone:
+                let ratio = ratioOf(waited, policy.goneRetryMs, never: false)
+                if ratio >= 1 { due.append((Get(id: p.id, reason: .gone, priority: ratio), p.lastTryMs ?? p.seenMs)) } else { plan.notDue += 1 }
+            case .new:
+                let ratio = ratioOf(nowMs - p.seenMs, policy.firstGetDelayMs, never: false) * policy.newBoost
+                if ratio >= policy.newBoost { due.append((Get(id: p.id, reason: .new, priority: ratio), p.seenMs)) } else { plan.notDue += 1 }
+            }
+        }
+        for o in snapshot.open where !pendingIds.contains(o.id) && nowMs - o.createdMs <= settings.resyncOpenMs {
+            let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageMs: nowMs - o.createdMs), never: false)
+            if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), o.checkedMs)) } else { plan.notDue += 1 }
+        }
+        // Most overdue first; ties (and infinities) by reason, then id, so a plan is reproducible.
+        due.sort { a, b in
+            if a.0.priority != b.0.priority { return a.0.priority > b.0.priority }
+            if a.0.reason != b.0.reason { return a.0.reason < b.0.reason }
+            return a.0.id < b.0.id
+        }
+        var room = max(0, plan.allowance - spent)
+        if let limit = settings.limit { room = min(room, limit) }
+        plan.gets = due.prefix(room).map(\.0)
+        for (g, since) in due.dropFirst(room) {
+            var d = plan.deferred[g.reason, default: Deferred()]
+            d.count += 1
+            d.oldestMs = min(d.oldestMs ?? since, since)
+            plan.deferred[g.reason] = d
+        }
+        return plan
+    }
+
+    /// A backfill fetches every listed id whose stored copy is not final (all with --refetch),
+    /// at once, or nothing when the estimate does not fit the allowance.
+    public static func backfillGets(listed: [String], storedFinal: Set<String>, refetch: Bool, plan: Plan,
+                                    spent: Int, settings: Settings) -> (plan: Plan, estimate: Int, fits: Bool) {
+        var plan = plan
+        var ids = refetch ? listed : listed.filter { !storedFinal.contains($0) }
+        if let limit = settings.limit { ids = Array(ids.prefix(limit)) }
+        let fits = spent + ids.count <= plan.allowance
+        plan.gets = fits ? ids.map { Get(id: $0, reason: .new, priority: 1) } : []
+        if !fits { plan.deferred[.new] = Deferred(count: ids.count, oldestMs: nil) }
+        return (plan, ids.count, fits)
+    }
+
+    static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
+        if never { return .infinity }
+        guard interval > 0 else { return .infinity }
+        return Double(waited) / Double(interval)
+    }
+}

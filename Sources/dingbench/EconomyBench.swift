@@ -1,0 +1,162 @@
+import DingSync
+import DingTalkSimulator
+import Foundation
+import Logging
+import MySQLClient
+import Synchronization
+
+/// Simulated time for the whole benchmark: the simulator and dingsync read it; a sleep (rate
+/// limiting, back-off) moves it on instead of waiting, so a month runs in minutes.
+final class VirtualClock: SyncClock {
+    private let now: Mutex<Int64>
+    init(_ ms: Int64) { now = Mutex(ms) }
+    func nowMs() -> Int64 { now.withLock { $0 } }
+    func sleep(ms: Int) { now.withLock { $0 += Int64(max(0, ms)) } }
+    func set(_ ms: Int64) { now.withLock { $0 = max($0, ms) } }
+}
+
+/// `dingbench economy`: runs the real sync pipeline (the library, in process) every
+/// `cadence` simulated minutes against the simulator and MariaDB, after months of history,
+/// and reports what it spent and how fresh the table was — beside the same figures for the
+/// previous release's policy (list and re-get every open instance on every run).
+enum EconomyBench {
+    struct Figures {
+        var label: String
+        var calls30 = 0, listids30 = 0, get30 = 0
+        var tokensPer2h = 0.0
+        var arrivalP50 = 0.0, arrivalP95 = 0.0, closeP50 = 0.0, closeP95 = 0.0
+        var unsettled = 0, settledBase = 0
+    }
+
+    static func run(_ env: BenchEnv, perDay: Int, budget: Int, cadenceMin: Int, days: Int, historyDays: Int) throws {
+        let minute = EconomyWorkload.minute, day = EconomyWorkload.day
+        // The measured days start a week into a Beijing month, so the month's pacing is in its
+        // steady state; the week before is run too (not measured).
+        let monthStart: Int64 = 1_798_732_800_000  // 2027-01-01 00:00 Beijing
+        let measureFrom = monthStart + 7 * day, measureTo = measureFrom + Int64(days) * day
+        let historyFrom = monthStart - Int64(historyDays) * day
+        var world = EconomyWorkload(perDay: perDay, fromMs: historyFrom, toMs: measureTo, seed: 2027)
+        let clock = VirtualClock(historyFrom)
+
+        try env.freshDatabase()
+        var options = SimulatorOptions()
+        options.now = { clock.nowMs() }
+        let sim = DingTalkSimulator(options: options)
+        try sim.start()
+        defer { sim.stop() }
+
+        // History up to the eve of the month, synced once with an ample budget (catch-up).
+        var next = world.apply(to: sim, from: 0, until: monthStart - minute)
+        clock.set(monthStart - minute)
+        let warm = try sync(env, sim: sim, clock: clock, budget: 10_000_000)
+        guard warm.0 == .ok || warm.0 == .rejects else { throw BenchError("warm-up sync failed: \(warm.1?.message ?? "")") }
+
+        let db = try env.connect(database: BenchEnv.database)
+        var firstSeen: [String: Int64] = [:], finalSeen: [String: Int64] = [:]
+        var t = monthStart
+        var measuredCalls = (token: 0, listids: 0, get: 0)
+        var failures = 0
+        let cadence = Int64(cadenceMin) * minute
+        while t < measureTo {
+            next = world.apply(to: sim, from: next, until: t)
+            clock.set(t)
+            let before = (token: sim.calls(.token), listids: sim.calls(.listids), get: sim.calls(.get))
+            let (status, error) = try sync(env, sim: sim, clock: clock, budget: budget)
+            if status != .ok && status != .rejects {
+                failures += 1
+                if failures <= 3 { FileHandle.standardError.write(Data("dingbench: sync at \(t) exited \(status.rawValue): \(error?.message ?? "")\n".utf8)) }
+            }
+            let after = (token: sim.calls(.token), listids: sim.calls(.listids), get: sim.calls(.get))
+            if t >= measureFrom {
+                measuredCalls.token += after.token - before.token
+                measuredCalls.listids += after.listids - before.listids
+                measuredCalls.get += after.get - before.get
+            }
+            for r in try db.prepare("SELECT `instance_id`, `is_final` FROM `dingsync_instances` WHERE `job` = 'wan-recharge' AND `fetched_at_ms` >= ?").query([.int(t)]) {
+                guard let id = r[0] ?? nil else { continue }
+                if firstSeen[id] == nil { firstSeen[id] = clock.nowMs() }
+                if r[1] == "1", finalSeen[id] == nil { finalSeen[id] = clock.nowMs() }
+            }
+            t += cadence
+        }
+
+        var f = Figures(label: "dingsync, budget \(budget)")
+        let scale = 30.0 / Double(days)
+        f.listids30 = Int((Double(measuredCalls.listids) * scale).rounded())
+        f.get30 = Int((Double(measuredCalls.get) * scale).rounded())
+        f.calls30 = f.listids30 + f.get30
+        f.tokensPer2h = Double(measuredCalls.token) / (Double(days) * 12)
+        let finalAtEnd = Set(try db.query("SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = 'wan-recharge' AND `is_final` = 1").compactMap { $0.first ?? nil })
+        var arrival: [Double] = [], close: [Double] = []
+        for (id, life) in world.lifetimes {
+            if life.created >= measureFrom, life.created < measureTo {
+                arrival.append(Double((firstSeen[id] ?? measureTo) - life.created))
+            }
+            if let closed = life.closed, closed >= measureFrom, closed < measureTo {
+                close.append(Double((finalSeen[id] ?? measureTo) - closed))
+            }
+            if let closed = life.closed, closed < measureTo - 2 * day {
+                f.settledBase += 1
+                if !finalAtEnd.contains(id) { f.unsettled += 1 }
+            }
+        }
+        (f.arrivalP50, f.arrivalP95) = (percentile(arrival, 0.5) / 3.6e6, percentile(arrival, 0.95) / 3.6e6)
+        (f.closeP50, f.closeP95) = (percentile(close, 0.5) / 3.6e6, percentile(close, 0.95) / 3.6e6)
+
+        let legacy = legacyFigures(world: world, from: measureFrom, to: measureTo, cadence: cadence, days: days)
+        print("DETAIL\tworkload\t\(perDay) approvals/day, cron every \(cadenceMin) min, budget \(budget), \(days) measured days after \(historyDays) days of history")
+        for x in [legacy, f] {
+            print(String(format: "FIGURE\t%@\tcalls/30d %d (listids %d, get %d)\ttokens/2h %.2f\tarrival p50 %.1f h p95 %.1f h\tclose p50 %.1f h p95 %.1f h\tunsettled %d of %d (%.2f %%)",
+                         x.label, x.calls30, x.listids30, x.get30, x.tokensPer2h, x.arrivalP50, x.arrivalP95, x.closeP50, x.closeP95,
+                         x.unsettled, x.settledBase, x.settledBase > 0 ? 100 * Double(x.unsettled) / Double(x.settledBase) : 0))
+        }
+        if failures > 0 { print("DETAIL\tfailed runs\t\(failures)") }
+    }
+
+    /// One `sync`, in process, with the benchmark's clock.
+    private static func sync(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int) throws -> (ExitStatus, DingSyncError?) {
+        let path = try env.writeConfig(baseURL: sim.baseURL, maxQPS: 1_000, concurrency: 4, budget: budget)
+        var vars = env.syncEnvironment(startDaysAgo: 0)
+        vars["DINGSYNC_START"] = "2026-07-01"
+        let config = try ConfigLoader.load(path: path, env: vars)
+        let logger = Logger(label: "dingbench") { _ in SwiftLogNoOpLogHandler() }
+        let context = RunContext(config: config, clock: clock, console: Console(), logger: logger)
+        return SyncRunner(context: context, request: SyncRequest(mode: .sync)).run()
+    }
+
+    /// The previous release: every run lists (one page for a 10-minute window), fetches every
+    /// open instance it knows, and asks for a token; rows and closes appear at the next run.
+    static func legacyFigures(world: EconomyWorkload, from: Int64, to: Int64, cadence: Int64, days: Int) -> Figures {
+        var f = Figures(label: "previous release (every run re-gets every open instance)")
+        var runs = 0, gets = 0, lists = 0
+        var arrival: [Double] = [], close: [Double] = []
+        let lives = Array(world.lifetimes.values)
+        var t = from
+        while t < to {
+            runs += 1
+            let fresh = lives.filter { $0.created < t && $0.created >= t - cadence }.count
+            lists += max(1, (fresh + 19) / 20)
+            // Open as of the previous run: known to the table and not final.
+            gets += lives.filter { $0.created < t - cadence && ($0.closed ?? .max) > t - cadence }.count
+            t += cadence
+        }
+        for l in lives {
+            if l.created >= from, l.created < to { arrival.append(Double(cadence - (l.created - from) % cadence)) }
+            if let c = l.closed, c >= from, c < to { close.append(Double(cadence - (c - from) % cadence)) }
+        }
+        let scale = 30.0 / Double(days)
+        f.listids30 = Int(Double(lists) * scale)
+        f.get30 = Int(Double(gets) * scale)
+        f.calls30 = f.listids30 + f.get30
+        f.tokensPer2h = Double(runs) / (Double(days) * 12)
+        (f.arrivalP50, f.arrivalP95) = (percentile(arrival, 0.5) / 3.6e6, percentile(arrival, 0.95) / 3.6e6)
+        (f.closeP50, f.closeP95) = (percentile(close, 0.5) / 3.6e6, percentile(close, 0.95) / 3.6e6)
+        return f
+    }
+
+    static func percentile(_ xs: [Double], _ p: Double) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let s = xs.sorted()
+        return s[min(s.count - 1, Int(p * Double(s.count)))]
+    }
+}

@@ -1,0 +1,29 @@
+@testable import DingSync
+import XCTest
+
+final class RevisitPolicyTests: XCTestCase {
+    let hour = RevisitPolicy.hour
+    let day = RevisitPolicy.day
+
+    func testTheIntervalGrowsWithAgeUpToItsCaps() {
+        let p = RevisitPolicy()
+        XCTAssertEqual(p.revisitInterval(ageMs: 10 * 60_000), p.minIntervalMs)
+        XCTAssertEqual(p.revisitInterval(ageMs: 5 * hour), 5 * hour)
+        XCTAssertEqual(p.revisitInterval(ageMs: 10 * day), p.youngCapMs)
+        XCTAssertEqual(p.revisitInterval(ageMs: 40 * day), p.tailCapMs)
+    }
+
+    func testScalingShortensFreshnessButNotTheGiveUpRule() {
+        let p = RevisitPolicy().scaled(by: 0.5)
+        XCTAssertEqual(p.youngCapMs, RevisitPolicy().youngCapMs / 2)
+        XCTAssertEqual(p.listIntervalMs, RevisitPolicy().listIntervalMs / 4, "arrivals are bought first")
+        XCTAssertEqual(p.goneSpanMs, RevisitPolicy().goneSpanMs)
+        XCTAssertEqual(RevisitPolicy().scaled(by: 0.01).firstGetDelayMs, 0, "under a minute is every run")
+    }
+
+    func testScaleFollowsNeedOverBudget() {
+        XCTAssertEqual(RevisitPolicy.scale(need: 5_000, budget: 4_000), 1)
+        XCTAssertEqual(RevisitPolicy.scale(need: 1_600, budget: 4_000), 0.5, accuracy: 1e-9)
+        XCTAssertEqual(RevisitPolicy.scale(need: 10, budget: 1_000_000), 0.01)
+    }
+}
