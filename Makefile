@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: all deps build release test demo bench db-start db-stop clean
+.PHONY: all deps build release test demo bench bench-economy db-start db-stop clean
 
 all: build
 
@@ -44,3 +44,11 @@ db-stop:
 clean:
 	-@scripts/mariadb.sh stop
 	rm -rf .build
+
+# The API economy: cron syncs over simulated weeks (injected clock), calls and freshness
+# beside the previous release's policy (see README, "API economy").
+bench-economy: release
+	@scripts/mariadb.sh start
+	@set -a; eval "$$(scripts/mariadb.sh env)"; set +a; rc=0; \
+	  for perday in 50 20; do .build/release/dingbench economy --per-day $$perday --budget 4000 || rc=$$?; done; \
+	  scripts/mariadb.sh stop; exit $$rc

@@ -149,7 +149,11 @@ public enum CheckCommandBody {
     private static func stateTables(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, _ r: inout Report) throws {
         let existing = try StateStore(db: db, job: config.job).existingTables()
         let missing = StateStore.tableNames.filter { !existing.contains($0) }
-        if missing.isEmpty { r.ok("state tables", "present"); return }
+        if missing.isEmpty {
+            r.ok("state tables", "present")
+            budget(config, StateStore(db: db, job: config.job), &r)
+            return
+        }
         // The current user's CREATE right, global or on this database (patterns included).
         let rights = try db.prepare("""
             SELECT 1 FROM information_schema.`USER_PRIVILEGES` WHERE `PRIVILEGE_TYPE` = 'CREATE'
@@ -159,6 +163,22 @@ public enum CheckCommandBody {
             r.fail("state tables", DingSyncError(.permission, "missing \(missing.joined(separator: ", ")) and user \(m.user) may not CREATE tables in \(m.database): grant CREATE, or create them from `dingsync schema`"))
         } else {
             r.ok("state tables", "missing \(missing.joined(separator: ", ")); creatable, sync creates them")
+        }
+    }
+
+    /// What the job spends against its monthly budget, and whether DingTalk has blocked the
+    /// organisation's quota for the rest of the month.
+    private static func budget(_ config: JobConfig, _ store: StateStore, _ r: inout Report) {
+        do {
+            let e = try EconomyReport.load(store, config: config, nowMs: SystemClock().nowMs())
+            if let until = e.quotaBlockedUntilMs {
+                r.fail("budget", DingSyncError(.tryLater, "the organisation's monthly DingTalk quota is exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time"))
+                return
+            }
+            let fit = e.monthlyNeed <= e.budget ? "fits" : "exceeds the budget: freshness will be rationed"
+            r.ok("budget", "\(e.spent) of \(e.budget) calls spent in \(e.month); the job needs about \(e.monthlyNeed) a month at its observed volume (\(fit))")
+        } catch {
+            r.fail("budget", Database.failure(error, doing: "reading the call ledger"))
         }
     }
 

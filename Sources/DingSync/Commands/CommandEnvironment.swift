@@ -121,8 +121,10 @@ extension SyncCommandBody {
         }
         // A dry run is someone previewing at a terminal: they see the outcome, the chat need not.
         if let alert = context.config.alert, !summary.dryRun {
-            Alerter(settings: alert, console: context.console, logger: context.logger, clock: context.clock,
-                    makeTransport: context.makeTransport).alertIfNeeded(summary, exitCode: exitCode)
+            let alerter = Alerter(settings: alert, console: context.console, logger: context.logger, clock: context.clock,
+                                  makeTransport: context.makeTransport)
+            alerter.alertIfNeeded(summary, exitCode: exitCode)
+            alerter.budgetWarningIfNeeded(summary)
         }
     }
 }

@@ -5,7 +5,7 @@ import MySQLClient
 /// `status`: where the job stands, from its state tables: the watermark (in the job's zone),
 /// open instances, pending rejects with their reasons, and the last runs.
 public enum StatusCommandBody {
-    public static func run(_ g: GlobalSettings, runs: Int = 10, rejects: Int = 50) -> Int32 {
+    public static func run(_ g: GlobalSettings, runs: Int = 10, rejects: Int = 50, json: Bool = false) -> Int32 {
         let console = Console()
         let context: RunContext
         switch OperatorSupport.prepare(g, console: console) {
@@ -13,7 +13,7 @@ public enum StatusCommandBody {
         case .ready(let c): context = c
         }
         do {
-            try show(context, runs: runs, rejects: rejects)
+            if json { try showJSON(context, runs: runs, rejects: rejects) } else { try show(context, runs: runs, rejects: rejects) }
         } catch {
             return CommandEnvironment.report(error, console: console)
         }
@@ -45,7 +45,9 @@ public enum StatusCommandBody {
             let since = context.clock.nowMs() - Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
             let open = try store.openInstanceCount(), followed = try store.openInstanceCount(sinceMs: since)
             out.out("instances stored: \(try store.storedInstanceCount())")
-            out.out("open instances:   \(open) (\(followed) created in the last \(config.sync.resyncOpenDays) days, re-fetched by every sync)")
+            out.out("open instances:   \(open) (\(followed) created in the last \(config.sync.resyncOpenDays) days, followed under the budget)")
+            let economy = try EconomyReport.load(store, config: config, nowMs: context.clock.nowMs())
+            economy.lines(timeZone: tz).forEach { out.out($0) }
             let (total, list) = try store.pendingRejects(limit: rejects)
             out.out("pending rejects:  \(total)\(total > list.count ? " (showing the latest \(list.count))" : "")")
             if !list.isEmpty {
@@ -69,6 +71,38 @@ public enum StatusCommandBody {
                 }
                 t.lines().forEach { out.out("  " + $0) }
             }
+        } catch {
+            throw Database.failure(error, doing: "reading the state of job \(config.job)")
+        }
+    }
+
+    /// `status --format json`: the same figures as one JSON object, for monitoring scripts.
+    static func showJSON(_ context: RunContext, runs: Int, rejects: Int) throws(DingSyncError) {
+        let config = context.config
+        guard let m = config.mysql else {
+            throw .config("status reads the job's state tables: the config needs a \"mysql\" section")
+        }
+        let store = StateStore(db: try Database.connect(m), job: config.job)
+        var object: [String: Any] = ["job": config.job, "table": "\(m.database).\(m.table)"]
+        do {
+            guard try store.existingTables().count == StateStore.tableNames.count else {
+                object["state"] = "none"
+                context.console.out(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                return
+            }
+            object["watermark_ms"] = try store.watermark() ?? NSNull()
+            object["instances_stored"] = try store.storedInstanceCount()
+            object["open_instances"] = try store.openInstanceCount()
+            let (total, list) = try store.pendingRejects(limit: rejects)
+            object["pending_rejects"] = total
+            object["rejects"] = list.map { ["instance": $0.instanceId, "column": $0.column, "reason": $0.reason, "attempts": $0.attempts] as [String: Any] }
+            let economy = try EconomyReport.load(store, config: config, nowMs: context.clock.nowMs())
+            object["economy"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(economy))
+            object["last_runs"] = try store.recentRuns(limit: runs).map {
+                ["id": $0.id, "mode": $0.mode, "status": $0.status, "exit_code": $0.exitCode ?? NSNull(), "started_ms": $0.startedMs ?? NSNull(),
+                 "api_calls": $0.apiCalls, "fetched": $0.fetched, "written": $0.written] as [String: Any]
+            }
+            context.console.out(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } catch {
             throw Database.failure(error, doing: "reading the state of job \(config.job)")
         }

@@ -45,6 +45,19 @@ public struct Alerter {
         return send(title: m.title, text: m.text)
     }
 
+    /// 80 % of the month's call budget is spent: one message a month (the run claimed it in the
+    /// state tables), whatever `on` says, because the quota is the whole organisation's.
+    @discardableResult
+    public func budgetWarningIfNeeded(_ summary: RunSummary) -> Bool {
+        guard summary.budgetWarning else { return false }
+        let title = "dingsync \(summary.job): 80 % of the monthly DingTalk call budget spent"
+        let text = "### \(title)\n\n- spent this month: \(summary.monthCalls) of \(summary.budget) calls\n"
+            + "- projected by month end: \(summary.projectedMonthCalls)\n"
+            + "- dingsync paces itself and will not exceed the budget; freshness is rationed from here. "
+            + "Raise `dingtalk.monthly_call_budget` only if the organisation's quota allows."
+        return send(title: title, text: text)
+    }
+
     /// Posts one markdown message; retries only what may pass on a second try (transport
     /// errors, HTTP 5xx, DingTalk's "busy" and "too fast" codes), re-signing each time.
     @discardableResult

@@ -353,7 +353,7 @@ public final class SyncRunner {
             // No new call starts; answers already in hand are written (they were paid for).
             pool.shutdown()
             while let event = pool.events.pop() {
-                if case .fetched(let id, .success(let detail)) = event { try? record(id, detail) }
+                if case .fetched(let id, .success(let detail)) = event { _ = try? record(id, detail) }
             }
             throw fatal
         }

@@ -1,0 +1,70 @@
+import DingSyncMapping
+import Foundation
+
+/// What the job costs and owes, for `status` and `check`: this Beijing month's calls against
+/// the budget and its projection to month end, every job of the same app key (one
+/// organisation's quota), what is due and not yet fetched, and any quota block.
+public struct EconomyReport: Sendable, Codable, Equatable {
+    public var month: String
+    public var budget: Int
+    public var calls: [String: Int]
+    public var spent: Int
+    public var projectedMonthEnd: Int
+    /// Metered calls this month of every job in this database with the same app key.
+    public var appKeyJobs: [String: Int]
+    public var monthlyNeed: Int
+    public var openInstances: Int
+    public var owed: Int
+    public var dueNow: Int
+    public var oldestUncheckedMs: Int64?
+    public var abandoned: Int
+    public var quotaBlockedUntilMs: Int64?
+
+    public static func load(_ store: StateStore, config: JobConfig, nowMs: Int64) throws -> EconomyReport {
+        let month = BeijingMonth(containing: nowMs)
+        let appKeyId = TokenSeal.appKeyId(config.dingtalk.appKey)
+        let calls = try store.monthCalls(month: month.description)
+        let spent = (calls["listids"] ?? 0) + (calls["get"] ?? 0)
+        let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
+        let resync = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
+        let snapshot = try store.snapshot(nowMs: nowMs, resyncOpenMs: resync)
+        var settings = Planner.Settings()
+        settings.monthlyBudget = config.dingtalk.monthlyCallBudget
+        settings.resyncOpenMs = resync
+        settings.startMs = config.sync.startMs
+        var plan = Planner.listing(snapshot, budget: budget, settings: settings)
+        plan.allowance = Int.max / 2  // what is due, whatever this instant's pacing allows
+        plan = Planner.gets(snapshot, plan: plan, nowMs: nowMs, spent: 0, settings: settings)
+        let block = try store.quotaBlock(appKeyId: appKeyId)
+        return EconomyReport(
+            month: month.description, budget: budget.monthly, calls: calls, spent: spent,
+            projectedMonthEnd: budget.projectedMonthEnd,
+            appKeyJobs: try store.appMonthCalls(appKeyId: appKeyId, month: month.description),
+            monthlyNeed: plan.monthlyNeed, openInstances: snapshot.open.count,
+            owed: snapshot.pending.filter { $0.reason != .abandoned }.count, dueNow: plan.gets.count,
+            oldestUncheckedMs: snapshot.open.map(\.checkedMs).min(),
+            abandoned: snapshot.pending.filter { $0.reason == .abandoned }.count,
+            quotaBlockedUntilMs: block.flatMap { $0.untilMs > nowMs ? $0.untilMs : nil })
+    }
+
+    /// Lines for `status`, aligned with its other fields.
+    public func lines(timeZone tz: TimeZone) -> [String] {
+        let percent = budget > 0 ? spent * 100 / budget : 0
+        var out = [
+            "calls this month: \(spent) of \(budget) (\(percent) %, \(month) Beijing time): listids \(calls["listids"] ?? 0), get \(calls["get"] ?? 0); token requests \(calls["token"] ?? 0) (not metered)",
+            "projected:        \(projectedMonthEnd) by month end at this month's pace; the job needs about \(monthlyNeed) a month at its observed volume",
+        ]
+        let others = appKeyJobs.filter { $0.value > 0 }
+        if others.count > 1 {
+            let total = others.values.reduce(0, +)
+            out.append("same app key:     \(total) this month over \(others.count) job(s): " + others.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        out.append("revisit backlog:  \(dueNow) due now (\(owed) owed a get, \(openInstances) open followed)"
+                   + (oldestUncheckedMs.map { "; oldest unchecked open instance last fetched \(TimeParsing.formatLocal($0, timeZone: tz))" } ?? ""))
+        if abandoned > 0 { out.append("given up:         \(abandoned) instance(s) DingTalk kept answering as gone (deleted?); never fetched again") }
+        if let until = quotaBlockedUntilMs {
+            out.append("quota block:      the organisation's monthly DingTalk quota is exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time; runs exit 75 without calling")
+        }
+        return out
+    }
+}
