@@ -54,9 +54,7 @@ public enum ConfigLoader {
     private static func readDingTalk(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> DingTalkSettings? {
         guard var r = ConfigReader(v, path: "dingtalk", problems: p, env: env) else { return nil }
         let baseURL = r.string("base_url", default: "https://oapi.dingtalk.com")!
-        if !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
-            p.add("dingtalk.base_url", "must start with https:// (or http:// for a local simulator)")
-        }
+        if let problem = ClearTextURLRule.problem(baseURL) { p.add("dingtalk.base_url", problem) }
         let settings = DingTalkSettings(
             baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
             appKey: r.string("app_key", required: true) ?? "",
@@ -172,6 +170,7 @@ public enum ConfigLoader {
         let s = AlertSettings(webhook: r.string("webhook", required: true) ?? "",
                               secret: r.string("secret"),
                               on: r.stringArray("on", default: ["failure", "rejects"], allowed: ["failure", "rejects"]))
+        if !s.webhook.isEmpty, let problem = ClearTextURLRule.problem(s.webhook) { p.add("alert.webhook", problem) }
         r.finish()
         return s
     }
