@@ -5,11 +5,12 @@ import XCTest
 final class ClearTextURLTests: XCTestCase {
     let env = ["DINGTALK_APP_KEY": "key-1234", "DINGTALK_APP_SECRET": "secret-5678", "MYSQL_PASSWORD": "pw-9999"]
 
-    func load(_ change: (inout [String: Any]) -> Void) throws -> Error? {
+    func load(_ change: (inout [String: Any]) -> Void) throws -> DingSyncError? {
         var c = try JobFixture.referenceConfig()
         change(&c)
+        let data = try JSONSerialization.data(withJSONObject: c)
         do {
-            _ = try ConfigLoader.parse(try JSONSerialization.data(withJSONObject: c), source: "job.json", env: env)
+            _ = try ConfigLoader.parse(data, source: "job.json", env: env)
             return nil
         } catch { return error }
     }
