@@ -1,0 +1,79 @@
+import DingSyncMapping
+import Foundation
+import Logging
+
+/// `sync` and `backfill`: run the pipeline, print the summary, write the summary and metrics
+/// files, send the alert.
+public enum SyncCommandBody {
+    public static func run(_ g: GlobalSettings, request: SyncRequest, outputs: RunOutputs) -> Int32 {
+        run(g, outputs: outputs) { _ in request }
+    }
+
+    /// `backfill`: the bounds are read in the job's timezone, known once the config is loaded.
+
+    public static func runBackfill(_ g: GlobalSettings, from: String, to: String, refetch: Bool,
+                                   adjust: (inout SyncRequest) -> Void, outputs: RunOutputs) -> Int32 {
+        run(g, outputs: outputs) { context throws(DingSyncError) in
+            let tz = context.config.sync.timezone
+            var request = SyncRequest(mode: .backfill)
+            do {
+                request.fromMs = try TimeParsing.parseBoundary(from, timeZone: tz)
+                request.toMs = try TimeParsing.parseBoundary(to, timeZone: tz)
+            } catch {
+                throw .usage("--from/--to: \(error)")
+            }
+            if request.toMs! <= request.fromMs! { throw .usage("--to must be after --from") }
+            request.refetch = refetch
+            adjust(&request)
+            return request
+        }
+    }
+
+    static func run(_ g: GlobalSettings, outputs: RunOutputs,
+                    makeRequest: (RunContext) throws(DingSyncError) -> SyncRequest) -> Int32 {
+        let console = Console()
+        let context: RunContext
+        let request: SyncRequest
+        switch CommandEnvironment.prepare(g, console: console) {
+        case .failure(let e): return CommandEnvironment.report(e, console: console)
+        case .success(let c): context = c
+        }
+        do { request = try makeRequest(context) } catch { return CommandEnvironment.report(error, console: console) }
+        let runner = SyncRunner(context: context, request: request)
+        let (status, failure) = runner.run()
+        console.flush()
+        if !g.quiet { console.err(runner.summary.humanText) }
+        if let summaryJSON = outputs.summaryJSON {
+            do { try runner.summary.json().write(to: URL(fileURLWithPath: summaryJSON), options: .atomic) } catch {
+                console.err("dingsync: warning: could not write \(summaryJSON): \(error.localizedDescription)")
+            }
+        }
+        afterRun(context, summary: runner.summary, exitCode: status.rawValue, metricsFile: outputs.metricsFile)
+        if let failure { return CommandEnvironment.report(failure, console: console) }
+        if status == .rejects {
+            let n = runner.summary.rejected + runner.summary.failed
+            console.err(request.dryRun
+                ? "dingsync: \(n) instance(s) could not be mapped or fetched (dry run: nothing was recorded; see the log above)"
+                : "dingsync: \(n) instance(s) could not be written; they are recorded as rejects and retried by the next run (see the log above)")
+        }
+        return status.rawValue
+    }
+}
+
+extension SyncCommandBody {
+    /// Metrics, then the alert: neither may change the exit code, so both only warn.
+    static func afterRun(_ context: RunContext, summary: RunSummary, exitCode: Int32, metricsFile: String?) {
+        if let metricsFile {
+            do { try MetricsFile.write(summary, exitCode: exitCode, nowMs: context.clock.nowMs(), to: metricsFile) } catch {
+                context.console.err("dingsync: warning: \(error.message)")
+            }
+        }
+        // A dry run is someone previewing at a terminal: they see the outcome, the chat need not.
+        if let alert = context.config.alert, !summary.dryRun {
+            let alerter = Alerter(settings: alert, console: context.console, logger: context.logger, clock: context.clock,
+                                  makeTransport: context.makeTransport)
+            alerter.alertIfNeeded(summary, exitCode: exitCode)
+            alerter.budgetWarningIfNeeded(summary)
+        }
+    }
+}
