@@ -84,7 +84,7 @@ public enum ConfigLoader {
 
     private static func readMySQL(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> MySQLSettings? {
         guard var r = ConfigReader(v, path: "mysql", problems: p, env: env) else { return nil }
-        let s = MySQLSettings(
+        var s = MySQLSettings(
             host: r.string("host", default: "127.0.0.1")!,
             port: r.int("port", default: 3306, in: 1...65_535),
             // "${MYSQL_SOCKET:-}" is how a shared config says "no socket here".
@@ -94,6 +94,12 @@ public enum ConfigLoader {
             database: r.string("database", required: true) ?? "",
             table: r.string("table", required: true) ?? "",
             batchSize: r.int("batch_size", default: 500, in: 1...10_000))
+        let mode = r.string("write_mode", default: WriteMode.replace.rawValue)!
+        if let m = WriteMode(rawValue: mode) {
+            s.writeMode = m
+        } else {
+            p.add("mysql.write_mode", "\"\(mode)\" is not one of \(WriteMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for (key, name) in [("database", s.database), ("table", s.table)] where !name.isEmpty {
             do { _ = try MySQLIdentifier.quote(name) } catch { p.add("mysql.\(key)", "\(error)") }
         }

@@ -64,6 +64,17 @@ public struct MySQLSettings: Sendable {
     public var database: String
     public var table: String
     public var batchSize: Int
+    public var writeMode: WriteMode = .replace
+}
+
+/// How rows reach the target table (config.md `mysql.write_mode`).
+public enum WriteMode: String, Sendable, CaseIterable {
+    /// `REPLACE INTO`: the row becomes exactly the mapping. A replace is a delete plus an
+    /// insert, so unmapped columns return to their defaults and ON DELETE CASCADE children go.
+    case replace
+    /// `INSERT ... ON DUPLICATE KEY UPDATE` of the mapped columns only: the row is updated in
+    /// place, so unmapped columns, delete triggers and cascading foreign keys are left alone.
+    case upsert
 }
 
 public struct SyncSettings: Sendable {

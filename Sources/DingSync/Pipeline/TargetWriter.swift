@@ -2,25 +2,48 @@ import DingSyncMapping
 import Foundation
 import MySQLClient
 
-/// Writes mapped rows into the job's target table with multi-row `REPLACE INTO` statements.
-/// Identifiers come from the config, so they are validated and quoted; values are always bound.
+/// Writes mapped rows into the job's target table with multi-row `REPLACE INTO` statements,
+/// or `INSERT ... ON DUPLICATE KEY UPDATE` in upsert mode (see `WriteMode`). Identifiers come from the config, so they are validated and quoted; values are always bound.
 /// Statements are prepared once per row count and reused across batches.
 public final class TargetWriter {
     let db: MySQLConnection
     let mapping: [MappingEntry]
     let qualifiedTable: String
     let tableName: String
+    let writeMode: WriteMode
     private let columnList: String
     private let rowPlaceholders: String
+    /// The statement's tail after the VALUES rows ("" for replace).
+    private let onDuplicate: String
     private var statements: [Int: MySQLStatement] = [:]
 
-    public init(db: MySQLConnection, database: String, table: String, mapping: [MappingEntry]) throws {
+    public init(db: MySQLConnection, database: String, table: String, mapping: [MappingEntry],
+                writeMode: WriteMode = .replace) throws {
         self.db = db
         self.mapping = mapping
+        self.writeMode = writeMode
         tableName = "\(database).\(table)"
         qualifiedTable = try "\(MySQLIdentifier.quote(database)).\(MySQLIdentifier.quote(table))"
         columnList = try mapping.map { try MySQLIdentifier.quote($0.field) }.joined(separator: ", ")
         rowPlaceholders = "(" + Array(repeating: "?", count: mapping.count).joined(separator: ", ") + ")"
+        onDuplicate = try Self.onDuplicate(mapping, writeMode)
+    }
+
+    /// Upsert updates only the mapped non-key columns, so anything else on the row survives.
+    /// VALUES(c) (not MySQL 8's row alias) because MariaDB knows only VALUES(c).
+    private static func onDuplicate(_ mapping: [MappingEntry], _ mode: WriteMode) throws -> String {
+        guard mode == .upsert else { return "" }
+        var assignments = try mapping.filter { !$0.key }.map { entry -> String in
+            let c = try MySQLIdentifier.quote(entry.field)
+            return "\(c) = VALUES(\(c))"
+        }
+        // A key-only mapping has nothing to update; a no-op assignment keeps the row untouched
+        // without INSERT IGNORE, which would also demote data errors to warnings.
+        if assignments.isEmpty, let key = mapping.first(where: \.key) {
+            let c = try MySQLIdentifier.quote(key.field)
+            assignments = ["\(c) = \(c)"]
+        }
+        return " ON DUPLICATE KEY UPDATE " + assignments.joined(separator: ", ")
     }
 
     /// The target table must exist with every mapped column (cli.md: else exit 78 naming it).
@@ -53,8 +76,9 @@ public final class TargetWriter {
 
     private func statement(rows: Int) throws -> MySQLStatement {
         if let s = statements[rows] { return s }
-        let sql = "REPLACE INTO \(qualifiedTable) (\(columnList)) VALUES "
-            + Array(repeating: rowPlaceholders, count: rows).joined(separator: ", ")
+        let verb = writeMode == .replace ? "REPLACE" : "INSERT"
+        let sql = "\(verb) INTO \(qualifiedTable) (\(columnList)) VALUES "
+            + Array(repeating: rowPlaceholders, count: rows).joined(separator: ", ") + onDuplicate
         let s = try db.prepare(sql)
         // Keep the full-batch statement and one odd size; a run has at most a few sizes.
         if statements.count > 4 { statements.removeAll() }
