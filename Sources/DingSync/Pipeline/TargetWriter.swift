@@ -63,6 +63,33 @@ public final class TargetWriter {
         if !missing.isEmpty {
             throw .config("target table \(tableName) lacks mapped column(s) \(missing.joined(separator: ", "))")
         }
+        try verifyKey(database: database, table: table)
+    }
+
+    /// Both REPLACE and ON DUPLICATE KEY find the old row through a unique index; without one
+    /// on exactly the key column every run would append copies (or, with a wider unique key,
+    /// overwrite the wrong rows). Checked before any DingTalk call, like the columns.
+    private func verifyKey(database: String, table: String) throws(DingSyncError) {
+        guard let key = mapping.first(where: \.key)?.field else { return }
+        let rows: [[String?]]
+        do {
+            // SUB_PART: a unique prefix index does not make the whole value unique.
+            rows = try db.prepare("""
+                SELECT `INDEX_NAME`, LOWER(`COLUMN_NAME`), `SUB_PART` FROM information_schema.`STATISTICS`
+                WHERE `TABLE_SCHEMA` = ? AND `TABLE_NAME` = ? AND `NON_UNIQUE` = 0
+                """).query([.text(database), .text(table)])
+        } catch {
+            throw Database.failure(error, doing: "reading the indexes of \(tableName)")
+        }
+        var indexes: [String: [(column: String?, prefix: String?)]] = [:]
+        for r in rows { indexes[r[0] ?? "", default: []].append((r[1], r[2])) }
+        let covered = indexes.values.contains { parts in
+            parts.count == 1 && parts[0].column == key.lowercased() && parts[0].prefix == nil
+        }
+        if !covered {
+            throw .config("target table \(tableName): the key column \(key) must be the PRIMARY KEY or a UNIQUE key on \(key) alone, "
+                + "else every run adds rows instead of replacing them (e.g. ALTER TABLE … ADD UNIQUE KEY (\(key)))")
+        }
     }
 
     /// Writes rows (in the caller's transaction).
