@@ -25,6 +25,8 @@ final class TargetKeyTests: XCTestCase {
             ALTER TABLE master_wan_recharge DROP PRIMARY KEY,
               ADD COLUMN id BIGINT AUTO_INCREMENT PRIMARY KEY FIRST, ADD UNIQUE KEY (bfn_id)
             """)
+        let check = try job.run(["check"])
+        XCTAssertEqual(check.code, 0, "check applies the same rule as sync: \(check.stdout)")
         XCTAssertEqual(try job.run(["sync"]).code, 0)
         // A second run rewrites in place instead of appending copies.
         XCTAssertEqual(try job.run(["backfill", "--refetch", "--from", JobFixture.isoUTC(job.nowMs() - 3 * 86_400_000),

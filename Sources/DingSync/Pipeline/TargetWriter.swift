@@ -71,25 +71,32 @@ public final class TargetWriter {
     /// overwrite the wrong rows). Checked before any DingTalk call, like the columns.
     private func verifyKey(database: String, table: String) throws(DingSyncError) {
         guard let key = mapping.first(where: \.key)?.field else { return }
-        let rows: [[String?]]
+        let unique: Bool
         do {
-            // SUB_PART: a unique prefix index does not make the whole value unique.
-            rows = try db.prepare("""
-                SELECT `INDEX_NAME`, LOWER(`COLUMN_NAME`), `SUB_PART` FROM information_schema.`STATISTICS`
-                WHERE `TABLE_SCHEMA` = ? AND `TABLE_NAME` = ? AND `NON_UNIQUE` = 0
-                """).query([.text(database), .text(table)])
+            unique = try Self.hasUniqueIndex(on: key, db: db, database: database, table: table)
         } catch {
             throw Database.failure(error, doing: "reading the indexes of \(tableName)")
         }
+        if !unique { throw .config(Self.keyProblem(table: tableName, key: key)) }
+    }
+
+    /// Whether the PRIMARY KEY or some UNIQUE key is exactly `column` (also used by `check`).
+    static func hasUniqueIndex(on column: String, db: MySQLConnection, database: String, table: String) throws -> Bool {
+        // SUB_PART: a unique prefix index does not make the whole value unique.
+        let rows = try db.prepare("""
+            SELECT `INDEX_NAME`, LOWER(`COLUMN_NAME`), `SUB_PART` FROM information_schema.`STATISTICS`
+            WHERE `TABLE_SCHEMA` = ? AND `TABLE_NAME` = ? AND `NON_UNIQUE` = 0
+            """).query([.text(database), .text(table)])
         var indexes: [String: [(column: String?, prefix: String?)]] = [:]
         for r in rows { indexes[r[0] ?? "", default: []].append((r[1], r[2])) }
-        let covered = indexes.values.contains { parts in
-            parts.count == 1 && parts[0].column == key.lowercased() && parts[0].prefix == nil
+        return indexes.values.contains { parts in
+            parts.count == 1 && parts[0].column == column.lowercased() && parts[0].prefix == nil
         }
-        if !covered {
-            throw .config("target table \(tableName): the key column \(key) must be the PRIMARY KEY or a UNIQUE key on \(key) alone, "
-                + "else every run adds rows instead of replacing them (e.g. ALTER TABLE … ADD UNIQUE KEY (\(key)))")
-        }
+    }
+
+    static func keyProblem(table: String, key: String) -> String {
+        "target table \(table): the key column \(key) must be the PRIMARY KEY or a UNIQUE key on \(key) alone, "
+            + "else every run adds rows instead of replacing them (e.g. ALTER TABLE … ADD UNIQUE KEY (\(key)))"
     }
 
     /// Writes rows (in the caller's transaction).
