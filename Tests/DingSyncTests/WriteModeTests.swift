@@ -28,6 +28,23 @@ final class WriteModeTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("\"merge\""), r.stderr)
     }
 
+    func testWriteModeParsesWithReplaceAsTheDefault() throws {
+        let env = ["DINGTALK_APP_KEY": "key-1234", "DINGTALK_APP_SECRET": "secret-5678", "MYSQL_PASSWORD": "pw-9999"]
+        func parse(_ mode: String?) throws -> WriteMode? {
+            var c = try JobFixture.referenceConfig()
+            if let mode { Self.setMode(&c, mode) } else {
+                var my = c["mysql"] as! [String: Any]
+                my.removeValue(forKey: "write_mode")
+                c["mysql"] = my
+            }
+            let data = try JSONSerialization.data(withJSONObject: c)
+            return try ConfigLoader.parse(data, source: "job.json", env: env).mysql?.writeMode
+        }
+        XCTAssertEqual(try parse(nil), .replace)
+        XCTAssertEqual(try parse("upsert"), .upsert)
+        XCTAssertEqual(try parse("replace"), .replace)
+    }
+
     /// Syncs, adds an unmapped column and a cascading child table, changes every instance's
     /// department in DingTalk, and refetches the whole range. The department check proves
     /// the second run really rewrote every row (so the other counts say something).

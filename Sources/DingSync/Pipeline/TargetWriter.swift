@@ -3,7 +3,8 @@ import Foundation
 import MySQLClient
 
 /// Writes mapped rows into the job's target table with multi-row `REPLACE INTO` statements,
-/// or `INSERT ... ON DUPLICATE KEY UPDATE` in upsert mode (see `WriteMode`). Identifiers come from the config, so they are validated and quoted; values are always bound.
+/// or `INSERT ... ON DUPLICATE KEY UPDATE` in upsert mode (see `WriteMode`). Identifiers come
+/// from the config, so they are validated and quoted; values are always bound.
 /// Statements are prepared once per row count and reused across batches.
 public final class TargetWriter {
     let db: MySQLConnection
