@@ -40,6 +40,19 @@ public struct DingTalkSettings: Sendable {
     public var concurrency: Int
     public var timeoutMs: Int
     public var retry: RetrySettings
+    /// Defaults keep the memberwise initializer source-compatible for callers that predate v1.
+    public var api: DingTalkAPI = .topapi
+    /// Already resolved: the default rule of config.md is applied by `ConfigLoader`.
+    public var v1BaseURL: String = DingTalkAPI.defaultV1BaseURL
+}
+
+/// Which DingTalk endpoint family a job talks to (config.md, `dingtalk.api`).
+public enum DingTalkAPI: String, Sendable, CaseIterable {
+    case topapi
+    case v1
+
+    public static let defaultBaseURL = "https://oapi.dingtalk.com"
+    public static let defaultV1BaseURL = "https://api.dingtalk.com"
 }
 
 public struct RetrySettings: Sendable, Equatable {
