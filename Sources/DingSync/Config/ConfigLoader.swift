@@ -80,10 +80,9 @@ public enum ConfigLoader {
         return settings
     }
 
+    /// https, or http to a loopback host only: tokens and secrets never travel in clear text.
     private static func trimmedURL(_ url: String, _ path: String, _ p: ConfigProblems) -> String {
-        if !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-            p.add(path, "must start with https:// (or http:// for a local simulator)")
-        }
+        if let problem = ClearTextURLRule.problem(url) { p.add(path, problem) }
         return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 
@@ -187,6 +186,7 @@ public enum ConfigLoader {
         let s = AlertSettings(webhook: r.string("webhook", required: true) ?? "",
                               secret: r.string("secret"),
                               on: r.stringArray("on", default: ["failure", "rejects"], allowed: ["failure", "rejects"]))
+        if !s.webhook.isEmpty, let problem = ClearTextURLRule.problem(s.webhook) { p.add("alert.webhook", problem) }
         r.finish()
         return s
     }
