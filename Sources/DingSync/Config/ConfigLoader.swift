@@ -53,12 +53,18 @@ public enum ConfigLoader {
 
     private static func readDingTalk(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> DingTalkSettings? {
         guard var r = ConfigReader(v, path: "dingtalk", problems: p, env: env) else { return nil }
-        let baseURL = r.string("base_url", default: "https://oapi.dingtalk.com")!
-        if !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
-            p.add("dingtalk.base_url", "must start with https:// (or http:// for a local simulator)")
+        let baseURL = trimmedURL(r.string("base_url", default: DingTalkAPI.defaultBaseURL)!, "dingtalk.base_url", p)
+        let apiText = r.string("api", default: DingTalkAPI.topapi.rawValue)!
+        let api = DingTalkAPI(rawValue: apiText)
+        if api == nil {
+            p.add("dingtalk.api", "\"\(apiText)\" is not one of \(DingTalkAPI.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let settings = DingTalkSettings(
-            baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
+        // A moved base_url (simulator, proxy) usually serves both families, so v1 follows it
+        // unless v1_base_url says otherwise; config.md.
+        let v1Default = baseURL == DingTalkAPI.defaultBaseURL ? DingTalkAPI.defaultV1BaseURL : baseURL
+        let v1BaseURL = trimmedURL(r.string("v1_base_url", default: v1Default)!, "dingtalk.v1_base_url", p)
+        var settings = DingTalkSettings(
+            baseURL: baseURL,
             appKey: r.string("app_key", required: true) ?? "",
             appSecret: r.string("app_secret", required: true) ?? "",
             processCode: r.string("process_code", required: true) ?? "",
@@ -68,8 +74,16 @@ public enum ConfigLoader {
             timeoutMs: r.int("timeout_ms", default: 15_000, in: 100...600_000),
             retry: readRetry(r.raw("retry"), p, env),
             monthlyCallBudget: r.int("monthly_call_budget", default: DingTalkSettings.defaultMonthlyCallBudget, in: 1...100_000_000))
+        settings.api = api ?? .topapi
+        settings.v1BaseURL = v1BaseURL
         r.finish()
         return settings
+    }
+
+    /// https, or http to a loopback host only: tokens and secrets never travel in clear text.
+    private static func trimmedURL(_ url: String, _ path: String, _ p: ConfigProblems) -> String {
+        if let problem = ClearTextURLRule.problem(url) { p.add(path, problem) }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 
     private static func readRetry(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> RetrySettings {
@@ -178,6 +192,7 @@ public enum ConfigLoader {
         let s = AlertSettings(webhook: r.string("webhook", required: true) ?? "",
                               secret: r.string("secret"),
                               on: r.stringArray("on", default: ["failure", "rejects"], allowed: ["failure", "rejects"]))
+        if !s.webhook.isEmpty, let problem = ClearTextURLRule.problem(s.webhook) { p.add("alert.webhook", problem) }
         r.finish()
         return s
     }

@@ -77,8 +77,11 @@ public enum Planner {
             let due = snapshot.lastListedMs.map { now - $0 >= policy.listIntervalMs } ?? true
             // The runner passes the horizon-checked start; alone, the planner derives it.
             let from = settings.fromMs ?? snapshot.watermarkMs.map { $0 - settings.overlapMs } ?? settings.startMs
-            if due, let from {
-                plan.windows = WindowPlanner.windows(fromMs: from, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
+            if due, let from, allowance > 0 {
+                let to = listingEnd(from: from, to: settings.toMs ?? now, allowance: allowance,
+                                    arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)
+                plan.windows = WindowPlanner.windows(fromMs: from, toMs: to, windowDays: settings.windowDays, maxIds: 200,
+                                                     arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)
             }
         }
         return plan
@@ -142,6 +145,18 @@ public enum Planner {
         plan.gets = fits ? ids.map { Get(id: $0, reason: .new, priority: 1) } : []
         if !fits { plan.deferred[.new] = Deferred(count: ids.count, oldestMs: nil) }
         return (plan, ids.count, fits)
+    }
+
+    /// A listing the allowance cannot finish would be paid for again by the next run (its
+    /// watermark cannot move): list only as far as the allowance reaches at the observed
+    /// rate of arrivals, so each run's listing completes and moves the watermark.
+    static func listingEnd(from: Int64, to: Int64, allowance: Int, arrivalsPerDay: Double) -> Int64 {
+        guard arrivalsPerDay > 0, to > from else { return to }
+        let perMs = arrivalsPerDay / Double(RevisitPolicy.day)
+        let pages = Double(to - from) * perMs / 20 + 1
+        guard pages > Double(allowance) else { return to }
+        let reach = Int64(Double(max(1, allowance - 1)) * 20 / perMs)
+        return min(to, from + max(RevisitPolicy.hour, reach))
     }
 
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
