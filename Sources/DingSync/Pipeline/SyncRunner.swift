@@ -205,7 +205,7 @@ public final class SyncRunner {
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)
         summary.allowance = plan.allowance
-        shared.allowance.set(plan.allowance)
+        shared.allowance.set(plan.allowance + plan.listingSlack)
         committer.policy = plan.policy
         logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
                                             "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
@@ -232,6 +232,8 @@ public final class SyncRunner {
 
         let now = context.clock.nowMs()
         let spentSoFar = shared.counters.snapshot.metered
+        // The gets get what the listing left of the allowance, never its borrowed slack.
+        shared.allowance.set(max(0, plan.allowance - spentSoFar))
         switch request.mode {
         case .sync:
             if session != nil {
