@@ -107,7 +107,7 @@ enum BeijingTime {
 
 /// SplitMix64: tiny, fast, and fully determined by its seed, which is all the simulator
 /// needs for reproducible data and faults (and the economy benchmark for its workload).
-public struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
