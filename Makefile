@@ -47,6 +47,9 @@ clean:
 
 # The API economy: cron syncs over simulated weeks (injected clock), calls and freshness
 # beside the previous release's policy (see README, "API economy").
+# Its own MariaDB (data dir and port), so it never shares a job lock with a test run.
+bench-economy: export DINGSYNC_MARIADB_DIR = $(CURDIR)/.build/mariadb-economy
+bench-economy: export DINGSYNC_MARIADB_PORT = 33316
 bench-economy: release
 	@scripts/mariadb.sh start
 	@set -a; eval "$$(scripts/mariadb.sh env)"; set +a; rc=0; \

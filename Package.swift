@@ -2,7 +2,7 @@
 import PackageDescription
 
 // The file tree is the architecture:
-//   CCurl, CMySQL          – system-library shims over libcurl and MariaDB Connector/C
+//   CCurl, CMySQL          – system-library shims over libcurl and libmysqlclient (MariaDB or Oracle)
 //   HTTPClient, MySQLClient – one small Swift owner class per C handle, one error funnel each
 //   DingSyncMapping         – the instance model and the template/type engine (pure, no I/O)
 //   DingSync                – config, DingTalk client, the sync pipeline, command bodies
@@ -23,8 +23,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CMySQL", pkgConfig: "libmariadb",
-                       providers: [.apt(["libmariadb-dev"])]),
+        // mysqlclient.pc: Oracle's libmysqlclient, or MariaDB Connector/C's compat package.
+        .systemLibrary(name: "CMySQL", pkgConfig: "mysqlclient",
+                       providers: [.apt(["default-libmysqlclient-dev"]), .yum(["mysql-devel"]), .brew(["mysql-client"])]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL"]),
         .target(name: "DingSyncMapping"),

@@ -3,7 +3,9 @@
 # Idempotent and silent when everything is already present.
 set -euo pipefail
 
-PACKAGES=(libcurl4-openssl-dev libmariadb-dev mariadb-server pkg-config)
+# default-libmysqlclient-dev: Debian's mysqlclient.pc and libmysqlclient.so (MariaDB's compat
+# package on Debian 12), which Package.swift and the CMySQL module map ask for.
+PACKAGES=(libcurl4-openssl-dev default-libmysqlclient-dev mariadb-server pkg-config)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

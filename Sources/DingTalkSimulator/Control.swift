@@ -56,7 +56,8 @@ extension DingTalkSimulator {
             let c = s.calls, f = s.faultCounts
             return "{\"token\":\(c[.token, default: 0]),\"listids\":\(c[.listids, default: 0]),"
                 + "\"get\":\(c[.get, default: 0]),\"qps_limit_90018\":\(f[.qpsLimit, default: 0]),"
-                + "\"throttle_90018\":\(f[.throttle, default: 0]),\"instances\":\(s.instances.count)}"
+                + "\"throttle_90018\":\(f[.throttle, default: 0]),\"instances\":\(s.instances.count),"
+                + "\"v1_token\":\(c[.v1Token, default: 0]),\"v1_query\":\(c[.v1Query, default: 0]),\"v1_get\":\(c[.v1Get, default: 0])}"
         }
     }
 }

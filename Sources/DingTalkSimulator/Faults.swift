@@ -56,6 +56,8 @@ public enum TokenErrorStyle: Sendable {
 /// The APIs the simulator counts calls for.
 public enum SimAPI: String, CaseIterable, Sendable {
     case token, listids, get
+    /// The v1.0 family (dingtalk-api-v1.md): same world, token store, faults and quota.
+    case v1Token = "v1_token", v1Query = "v1_query", v1Get = "v1_get"
     /// The custom robot webhook (alerts).
     case robot
     /// Any path the simulator does not know (answered 404).
@@ -66,11 +68,16 @@ public enum SimAPI: String, CaseIterable, Sendable {
         case "/gettoken": self = .token
         case "/topapi/processinstance/listids": self = .listids
         case "/topapi/processinstance/get": self = .get
+        case "/v1.0/oauth2/accessToken": self = .v1Token
+        case "/v1.0/workflow/processes/instanceIds/query": self = .v1Query
+        case "/v1.0/workflow/processInstances": self = .v1Get
         case "/robot/send": self = .robot
         default: self = .other
         }
     }
 
     /// The approval APIs: the ones faults, quota and throttling apply to.
-    var isApproval: Bool { self == .listids || self == .get }
+    var isApproval: Bool { self == .listids || self == .get || self == .v1Query || self == .v1Get }
+    /// Answers errors as HTTP 4xx/5xx with `{"code","message","requestid"}` instead of errcodes.
+    var isV1: Bool { self == .v1Token || self == .v1Query || self == .v1Get }
 }

@@ -106,11 +106,11 @@ enum BeijingTime {
 }
 
 /// SplitMix64: tiny, fast, and fully determined by its seed, which is all the simulator
-/// needs for reproducible data and faults.
-struct SplitMix64: RandomNumberGenerator {
+/// needs for reproducible data and faults (and the economy benchmark for its workload).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -123,5 +123,5 @@ struct SplitMix64: RandomNumberGenerator {
         var g = SplitMix64(seed: a ^ (b &* 0xD1B5_4A32_D192_ED03))
         return g.next()
     }
-    static func unit(_ x: UInt64) -> Double { Double(x >> 11) / Double(1 << 53) }
+    public static func unit(_ x: UInt64) -> Double { Double(x >> 11) / Double(1 << 53) }
 }

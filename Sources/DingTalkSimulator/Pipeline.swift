@@ -95,8 +95,10 @@ extension DingTalkSimulator {
 
     func tokenGate(_ ctx: RequestContext, _ f: FaultOptions) -> GateResult {
         guard ctx.api.isApproval else { return .proceed }
-        guard let presented = ctx.request.query["access_token"], !presented.isEmpty else {
+        let presented = ctx.api.isV1 ? ctx.request.headers["x-acs-dingtalk-access-token"] : ctx.request.query["access_token"]
+        guard let presented, !presented.isEmpty else {
             count(.tokenRejected)
+            if ctx.api.isV1 { return .answer(v1Error(401, "MissingAccessToken", "access token is missing")) }
             return .answer(errorAnswer(41001, "缺少参数access_token"))
         }
         let outcome = state.withLock { s -> Bool in
@@ -117,6 +119,7 @@ extension DingTalkSimulator {
             default: return options.tokenErrorStyle
             }
         }
+        if ctx.api.isV1 { return .answer(v1Error(401, "InvalidAuthentication", "不合法的access_token")) }
         if style == .errcode88 {
             return .answer(errorAnswer(88, "ding talk error[subcode=42001,submsg=access_token is expired]",
                                        subCode: "42001", subMsg: "access_token is expired"))
@@ -138,11 +141,13 @@ extension DingTalkSimulator {
             }
             if over {
                 count(.qpsLimit)
+                if ctx.api.isV1 { return .answer(v1Error(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "调用该接口超过qps限制")) }
                 return .answer(errorAnswer(90018, "您的服务器调用钉钉开放平台当前接口的所有请求都被暂时禁用了"))
             }
         }
         if roll(.throttle, f, ctx) {
             count(.throttle)
+            if ctx.api.isV1 { return .answer(v1Error(429, "Throttling", "请求被流控")) }
             return .answer(errorAnswer(90018, "您的服务器调用钉钉开放平台当前接口的所有请求都被暂时禁用了"))
         }
         return .proceed
@@ -151,6 +156,9 @@ extension DingTalkSimulator {
     func permissionGate(_ ctx: RequestContext, _ f: FaultOptions) -> GateResult {
         guard ctx.api.isApproval, f.permissionDenied else { return .proceed }
         count(.permissionDenied)
+        if ctx.api.isV1 {
+            return .answer(v1Error(403, "Forbidden.AccessDenied.AccessTokenPermissionDenied", "没有调用该接口的权限，接口权限申请参考：qyapi_get_process"))
+        }
         return .answer(errorAnswer(88, "ding talk error[subcode=60011,submsg=没有调用该接口的权限]",
                                    subCode: "60011", subMsg: "没有调用该接口的权限"))
     }
@@ -165,6 +173,7 @@ extension DingTalkSimulator {
         }
         guard exhausted else { return .proceed }
         count(.quotaExceeded)
+        if ctx.api.isV1 { return .answer(v1Error(403, "Forbidden.AccessDenied.ApiCountLimitForOrg", "本月api调用量已超过限制")) }
         return .answer(errorAnswer(90020, "本月api调用量已超过限制"))
     }
 
@@ -172,10 +181,12 @@ extension DingTalkSimulator {
         guard ctx.api.isApproval else { return .proceed }
         if roll(.errcodeMinus1, f, ctx) {
             count(.errcodeMinus1)
+            if ctx.api.isV1 { return .answer(v1Error(503, "ServiceUnavailable", "服务暂不可用")) }
             return .answer(errorAnswer(-1, "系统繁忙"))
         }
         if roll(.systemError, f, ctx) {
             count(.systemError)
+            if ctx.api.isV1 { return .answer(v1Error(500, "SystemBusy", "系统繁忙")) }
             return .answer(errorAnswer(400001, "系统错误"))
         }
         return .proceed
@@ -212,6 +223,12 @@ extension DingTalkSimulator {
         pairs.append(("errmsg", .string(message)))
         pairs.append(("request_id", .string(Self.requestId())))
         return .json(.object(pairs))
+    }
+
+    /// v1's error envelope (dingtalk-api-v1.md): the HTTP status carries the class.
+    func v1Error(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {
+        .json(.object([("code", .string(code)), ("message", .string(message)), ("requestid", .string(Self.requestId()))]),
+              status: status)
     }
 
     static func requestId() -> String { SimIDs.random(13) }

@@ -18,6 +18,15 @@ extension DingTalkSimulator {
         case .get:
             guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
             return get(ctx)
+        case .v1Token:
+            guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
+            return v1Token(ctx)
+        case .v1Query:
+            guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
+            return v1Query(ctx)
+        case .v1Get:
+            guard ctx.request.method == "GET" else { return .text("method not allowed", status: 405) }
+            return v1Get(ctx)
         case .robot:
             guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
             return robotSend(ctx)
@@ -34,24 +43,29 @@ extension DingTalkSimulator {
                 ("errcode", .int(40089)), ("errmsg", .string("不合法的corpid或corpsecret")),
             ]))
         }
-        let lifetimeMs = Int64(options.tokenLifetimeSeconds) * 1000
-        let value: String = state.withLock { s in
-            let maxUses = s.faults.tokenExpiresAfterCalls
-            if var t = s.token, ctx.now < t.expiresAtMs, maxUses.map({ t.uses < $0 }) ?? true {
-                t.expiresAtMs = ctx.now + lifetimeMs
-                s.token = t
-                return t.value
-            }
-            let t = IssuedToken(value: SimIDs.random(32, alphabet: "0123456789abcdef"),
-                                expiresAtMs: ctx.now + lifetimeMs, uses: 0)
-            s.token = t
-            s.tokensIssued += 1
-            return t.value
-        }
+        let value = issueToken(now: ctx.now)
         return .json(.object([
             ("errcode", .int(0)), ("access_token", .string(value)), ("errmsg", .string("ok")),
             ("expires_in", .int(Int64(options.tokenLifetimeSeconds))),
         ]))
+    }
+
+    /// The one token store of both families: a token from either endpoint works on both.
+    func issueToken(now: Int64) -> String {
+        let lifetimeMs = Int64(options.tokenLifetimeSeconds) * 1000
+        return state.withLock { s in
+            let maxUses = s.faults.tokenExpiresAfterCalls
+            if var t = s.token, now < t.expiresAtMs, maxUses.map({ t.uses < $0 }) ?? true {
+                t.expiresAtMs = now + lifetimeMs
+                s.token = t
+                return t.value
+            }
+            let t = IssuedToken(value: SimIDs.random(32, alphabet: "0123456789abcdef"),
+                                expiresAtMs: now + lifetimeMs, uses: 0)
+            s.token = t
+            s.tokensIssued += 1
+            return t.value
+        }
     }
 
     func listIds(_ ctx: RequestContext) -> HTTPResponse {
@@ -81,7 +95,21 @@ extension DingTalkSimulator {
         let pageSize = size == 0 ? Self.maxPageSize : size
         let userSet = Set(users)
 
-        let page: (ids: [String], next: Int?)? = state.withLock { s in
+        let page = listPage(code: code, start: start, end: end, cursor: cursor, pageSize: pageSize, users: userSet, statuses: [])
+        guard let page else { return errorAnswer(400002, "参数错误: 流程编码(process_code)不存在: \(code)") }
+        var result: [(String, JSON)] = [("list", .array(page.ids.map { .string($0) }))]
+        if let next = page.next { result.append(("next_cursor", .int(Int64(next)))) }
+        return .json(.object([
+            ("errcode", .int(0)), ("result", .object(result)), ("errmsg", .string("ok")),
+            ("request_id", .string(Self.requestId())),
+        ]))
+    }
+
+    /// One page of ids created in [start, end] (end inclusive), oldest first; nil when the
+    /// process code is unknown. `statuses` filters on the *current* status (v1 only).
+    func listPage(code: String, start: Int64, end: Int64, cursor: Int, pageSize: Int,
+                  users: Set<String>, statuses: Set<String>) -> (ids: [String], next: Int?)? {
+        state.withLock { s in
             let all = s.sorted()
             guard code == options.processCode || all.contains(where: { $0.processCode == code }) else { return nil }
             // Binary search to the window start; the sorted order is by creation time.
@@ -96,7 +124,8 @@ extension DingTalkSimulator {
             var i = lo
             while i < all.count, all[i].createTimeMs <= end, matching.count < needed {
                 let inst = all[i]
-                if inst.processCode == code, userSet.isEmpty || userSet.contains(inst.originatorUserId) {
+                if inst.processCode == code, users.isEmpty || users.contains(inst.originatorUserId),
+                   statuses.isEmpty || statuses.contains(inst.status) {
                     matching.append(inst.id)
                 }
                 i += 1
@@ -106,13 +135,6 @@ extension DingTalkSimulator {
             let stop = min(cursor + pageSize, matching.count)
             return (Array(matching[cursor..<stop]), stop < matching.count ? stop : nil)
         }
-        guard let page else { return errorAnswer(400002, "参数错误: 流程编码(process_code)不存在: \(code)") }
-        var result: [(String, JSON)] = [("list", .array(page.ids.map { .string($0) }))]
-        if let next = page.next { result.append(("next_cursor", .int(Int64(next)))) }
-        return .json(.object([
-            ("errcode", .int(0)), ("result", .object(result)), ("errmsg", .string("ok")),
-            ("request_id", .string(Self.requestId())),
-        ]))
     }
 
     func get(_ ctx: RequestContext) -> HTTPResponse {

@@ -79,9 +79,10 @@ public final class MySQLConnection {
                                               seconds(options.readTimeoutSeconds)), "read timeout")
         try check(dingsync_mysql_options_uint(handle, MYSQL_OPT_WRITE_TIMEOUT,
                                               seconds(options.writeTimeoutSeconds)), "write timeout")
-        // A silent reconnect would drop session state and open transactions behind our back.
-        try check(dingsync_mysql_options_bool(handle, MYSQL_OPT_RECONNECT, 0), "reconnect")
-        // Takes `unsigned int *` (unlike RECONNECT, which takes my_bool).
+        // MYSQL_OPT_RECONNECT is not set: auto-reconnect (which would drop session state and
+        // open transactions behind our back) is off by default in both client libraries, and
+        // Oracle's 8.0.34+ warns on every use of the option.
+        // Takes `unsigned int *`.
         try check(dingsync_mysql_options_uint(handle, MYSQL_OPT_LOCAL_INFILE, 0), "local infile")
         // Explicit protocol: otherwise host "localhost" silently means the default socket.
         let protocolType = options.socket == nil ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET
@@ -159,7 +160,7 @@ public final class MySQLConnection {
     public func commit() throws { try execute("COMMIT") }
     public func rollback() throws { try execute("ROLLBACK") }
 
-    /// Round-trips to the server; never reconnects (MYSQL_OPT_RECONNECT is off).
+    /// Round-trips to the server; never reconnects (MYSQL_OPT_RECONNECT is off by default).
     public var isAlive: Bool {
         guard (try? MySQLLibrary.prepareThread()) != nil else { return false }
         return mysql_ping(handle) == 0

@@ -26,7 +26,7 @@ enum MySQLLibrary {
                              message: "mysql_library_init failed (\(initStatus))", context: "library init")
         }
         if pthread_getspecific(threadKey) == nil {
-            if mysql_thread_init() != 0 {
+            if dingsync_mysql_thread_init() != 0 {
                 throw MySQLError(code: 0, sqlState: "HY000",
                                  message: "mysql_thread_init failed", context: "thread init")
             }

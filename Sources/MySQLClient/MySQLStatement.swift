@@ -74,7 +74,7 @@ public final class MySQLStatement {
         // are freed right after, and rebound on every execution.
         let buffers = try ParameterBuffers(params)
         defer { buffers.deallocate() }
-        if mysql_stmt_bind_param(handle, buffers.binds) != 0 { throw error("bind") }
+        if dingsync_mysql_stmt_bind_param(handle, buffers.binds) != 0 { throw error("bind") }
         if mysql_stmt_execute(handle) != 0 { throw error("execute") }
     }
 }

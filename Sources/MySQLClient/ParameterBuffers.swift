@@ -40,7 +40,7 @@ struct ParameterBuffers {
                 (arena + offset).storeBytes(of: number, as: Int64.self)
                 bind.pointee.buffer_type = MYSQL_TYPE_LONGLONG
                 bind.pointee.buffer = arena + offset
-                bind.pointee.is_unsigned = 0
+                bind.pointee.is_unsigned = dingsync_bind_flag_make(0)
                 offset += 8
             case .text(var string):
                 // Explicit byte length: binary-safe, nothing is escaped or interpreted.

@@ -22,10 +22,11 @@ struct ResultReader {
         binds.initialize(repeating: MYSQL_BIND(), count: columns)
         let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: columns)
         lengths.initialize(repeating: 0, count: columns)
-        let nulls = UnsafeMutablePointer<my_bool>.allocate(capacity: columns)
-        nulls.initialize(repeating: 0, count: columns)
-        let errors = UnsafeMutablePointer<my_bool>.allocate(capacity: columns)
-        errors.initialize(repeating: 0, count: columns)
+        // dingsync_bind_flag, not my_bool: Oracle's headers declare these fields `bool` (see shim.h).
+        let nulls = UnsafeMutablePointer<dingsync_bind_flag>.allocate(capacity: columns)
+        nulls.initialize(repeating: dingsync_bind_flag_make(0), count: columns)
+        let errors = UnsafeMutablePointer<dingsync_bind_flag>.allocate(capacity: columns)
+        errors.initialize(repeating: dingsync_bind_flag_make(0), count: columns)
         let buffers = capacities.map { UnsafeMutableRawPointer.allocate(byteCount: $0, alignment: 8) }
         defer {
             buffers.forEach { $0.deallocate() }
@@ -43,7 +44,7 @@ struct ResultReader {
             binds[column].is_null = nulls + column
             binds[column].error = errors + column
         }
-        if mysql_stmt_bind_result(handle, binds) != 0 { throw statement.error("fetch") }
+        if dingsync_mysql_stmt_bind_result(handle, binds) != 0 { throw statement.error("fetch") }
 
         var rows: [[String?]] = []
         rows.reserveCapacity(Int(mysql_stmt_num_rows(handle)))
@@ -54,7 +55,7 @@ struct ResultReader {
             var row: [String?] = []
             row.reserveCapacity(columns)
             for column in 0..<columns {
-                if nulls[column] != 0 {
+                if dingsync_bind_flag_is_set(nulls[column]) != 0 {
                     row.append(nil)
                 } else if Int(lengths[column]) <= capacities[column] {
                     let bytes = UnsafeRawBufferPointer(start: buffers[column], count: Int(lengths[column]))
@@ -72,8 +73,8 @@ struct ResultReader {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
         defer { buffer.deallocate() }
         var actual: UInt = 0
-        var isNull: my_bool = 0
-        var truncated: my_bool = 0
+        var isNull = dingsync_bind_flag_make(0)
+        var truncated = dingsync_bind_flag_make(0)
         return try withUnsafeMutablePointer(to: &actual) { actualPointer in
             try withUnsafeMutablePointer(to: &isNull) { nullPointer in
                 try withUnsafeMutablePointer(to: &truncated) { errorPointer in

@@ -26,9 +26,9 @@ struct EconomyWorkload {
 
     init(perDay: Int, fromMs: Int64, toMs: Int64, seed: UInt64) {
         self.perDay = perDay
-        var rng = BenchRNG(seed)
+        var rng = SplitMix64(seed: seed)
         var forms = ReferenceFormGenerator(seed: seed &+ 1)
-        func unit() -> Double { rng.unit() }
+        func unit() -> Double { SplitMix64.unit(rng.next()) }
         func logUniform(_ a: Int64, _ b: Int64) -> Int64 { Int64(exp(log(Double(a)) + unit() * (log(Double(b)) - log(Double(a))))) }
         var dayStart = fromMs - ((fromMs + 8 * Self.hour) % Self.day)  // midnight, Beijing
         while dayStart < toMs {
@@ -101,16 +101,3 @@ struct EconomyWorkload {
     }
 }
 
-/// SplitMix64: reproducible draws for the workload.
-struct BenchRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
-}

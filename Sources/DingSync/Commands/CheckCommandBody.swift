@@ -136,13 +136,14 @@ public enum CheckCommandBody {
         } else {
             r.fail("columns", .config("\(name): " + problems.joined(separator: "; ")))
         }
+        // The same rule sync enforces (TargetWriter.verifyTable), so check never passes a table sync refuses.
         let key = config.mapping[config.keyIndex].field
-        let primary = columns.filter { $0[3] == "PRI" }.compactMap { $0[0] ?? nil }
-        if primary.map({ $0.lowercased() }) == [key.lowercased()] {
+        if try TargetWriter.hasUniqueIndex(on: key, db: db, database: m.database, table: m.table) {
             r.ok("primary key", key)
         } else {
+            let primary = columns.filter { $0[3] == "PRI" }.compactMap { $0[0] ?? nil }
             let have = primary.isEmpty ? "no primary key" : "primary key (\(primary.joined(separator: ", ")))"
-            r.fail("primary key", .config("\(name) has \(have); the mapping's key column \(key) must be the primary key alone, or re-synced rows would be duplicated"))
+            r.fail("primary key", .config("\(name) has \(have); " + TargetWriter.keyProblem(table: name, key: key)))
         }
     }
 

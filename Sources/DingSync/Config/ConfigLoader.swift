@@ -53,10 +53,18 @@ public enum ConfigLoader {
 
     private static func readDingTalk(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> DingTalkSettings? {
         guard var r = ConfigReader(v, path: "dingtalk", problems: p, env: env) else { return nil }
-        let baseURL = r.string("base_url", default: "https://oapi.dingtalk.com")!
-        if let problem = ClearTextURLRule.problem(baseURL) { p.add("dingtalk.base_url", problem) }
-        let settings = DingTalkSettings(
-            baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
+        let baseURL = trimmedURL(r.string("base_url", default: DingTalkAPI.defaultBaseURL)!, "dingtalk.base_url", p)
+        let apiText = r.string("api", default: DingTalkAPI.topapi.rawValue)!
+        let api = DingTalkAPI(rawValue: apiText)
+        if api == nil {
+            p.add("dingtalk.api", "\"\(apiText)\" is not one of \(DingTalkAPI.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        // A moved base_url (simulator, proxy) usually serves both families, so v1 follows it
+        // unless v1_base_url says otherwise; config.md.
+        let v1Default = baseURL == DingTalkAPI.defaultBaseURL ? DingTalkAPI.defaultV1BaseURL : baseURL
+        let v1BaseURL = trimmedURL(r.string("v1_base_url", default: v1Default)!, "dingtalk.v1_base_url", p)
+        var settings = DingTalkSettings(
+            baseURL: baseURL,
             appKey: r.string("app_key", required: true) ?? "",
             appSecret: r.string("app_secret", required: true) ?? "",
             processCode: r.string("process_code", required: true) ?? "",
@@ -66,8 +74,16 @@ public enum ConfigLoader {
             timeoutMs: r.int("timeout_ms", default: 15_000, in: 100...600_000),
             retry: readRetry(r.raw("retry"), p, env),
             monthlyCallBudget: r.int("monthly_call_budget", default: DingTalkSettings.defaultMonthlyCallBudget, in: 1...100_000_000))
+        settings.api = api ?? .topapi
+        settings.v1BaseURL = v1BaseURL
         r.finish()
         return settings
+    }
+
+    /// https, or http to a loopback host only: tokens and secrets never travel in clear text.
+    private static func trimmedURL(_ url: String, _ path: String, _ p: ConfigProblems) -> String {
+        if let problem = ClearTextURLRule.problem(url) { p.add(path, problem) }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 
     private static func readRetry(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> RetrySettings {
@@ -82,7 +98,7 @@ public enum ConfigLoader {
 
     private static func readMySQL(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> MySQLSettings? {
         guard var r = ConfigReader(v, path: "mysql", problems: p, env: env) else { return nil }
-        let s = MySQLSettings(
+        var s = MySQLSettings(
             host: r.string("host", default: "127.0.0.1")!,
             port: r.int("port", default: 3306, in: 1...65_535),
             // "${MYSQL_SOCKET:-}" is how a shared config says "no socket here".
@@ -92,6 +108,12 @@ public enum ConfigLoader {
             database: r.string("database", required: true) ?? "",
             table: r.string("table", required: true) ?? "",
             batchSize: r.int("batch_size", default: 500, in: 1...10_000))
+        let mode = r.string("write_mode", default: WriteMode.replace.rawValue)!
+        if let m = WriteMode(rawValue: mode) {
+            s.writeMode = m
+        } else {
+            p.add("mysql.write_mode", "\"\(mode)\" is not one of \(WriteMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for (key, name) in [("database", s.database), ("table", s.table)] where !name.isEmpty {
             do { _ = try MySQLIdentifier.quote(name) } catch { p.add("mysql.\(key)", "\(error)") }
         }

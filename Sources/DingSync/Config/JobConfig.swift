@@ -46,6 +46,19 @@ public struct DingTalkSettings: Sendable {
     /// enough for about 30 approvals a day, and leaves most of the quota to attendance, HR and
     /// robots.
     public static let defaultMonthlyCallBudget = 2_000
+    /// Defaults keep the memberwise initializer source-compatible for callers that predate v1.
+    public var api: DingTalkAPI = .topapi
+    /// Already resolved: the default rule of config.md is applied by `ConfigLoader`.
+    public var v1BaseURL: String = DingTalkAPI.defaultV1BaseURL
+}
+
+/// Which DingTalk endpoint family a job talks to (config.md, `dingtalk.api`).
+public enum DingTalkAPI: String, Sendable, CaseIterable {
+    case topapi
+    case v1
+
+    public static let defaultBaseURL = "https://oapi.dingtalk.com"
+    public static let defaultV1BaseURL = "https://api.dingtalk.com"
 }
 
 public struct RetrySettings: Sendable, Equatable {
@@ -64,6 +77,17 @@ public struct MySQLSettings: Sendable {
     public var database: String
     public var table: String
     public var batchSize: Int
+    public var writeMode: WriteMode = .replace
+}
+
+/// How rows reach the target table (config.md `mysql.write_mode`).
+public enum WriteMode: String, Sendable, CaseIterable {
+    /// `REPLACE INTO`: the row becomes exactly the mapping. A replace is a delete plus an
+    /// insert, so unmapped columns return to their defaults and ON DELETE CASCADE children go.
+    case replace
+    /// `INSERT ... ON DUPLICATE KEY UPDATE` of the mapped columns only: the row is updated in
+    /// place, so unmapped columns, delete triggers and cascading foreign keys are left alone.
+    case upsert
 }
 
 public struct SyncSettings: Sendable {

@@ -53,6 +53,8 @@ public enum Planner {
         public var deferred: [Reason: Deferred] = [:]
         /// Due later: not worth a call yet.
         public var notDue = 0
+        /// Calls a listing may borrow beyond `allowance`.
+        public var listingSlack = 0
     }
 
     /// The allowance, the policy for this job's volume, and the windows to list (none when a
@@ -77,8 +79,15 @@ public enum Planner {
             let due = snapshot.lastListedMs.map { now - $0 >= policy.listIntervalMs } ?? true
             // The runner passes the horizon-checked start; alone, the planner derives it.
             let from = settings.fromMs ?? snapshot.watermarkMs.map { $0 - settings.overlapMs } ?? settings.startMs
-            if due, let from {
-                plan.windows = WindowPlanner.windows(fromMs: from, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
+            // A listing may borrow a few calls beyond the paced allowance (never beyond the
+            // month's budget): a listing cut short pays its first pages again on the next run,
+            // and what it borrows is paid back by fewer gets now and later.
+            plan.listingSlack = max(0, min(Self.listingSlack, budget.remaining - allowance))
+            if due, let from, allowance + plan.listingSlack > 0 {
+                let to = listingEnd(from: from, to: settings.toMs ?? now, allowance: allowance + plan.listingSlack,
+                                    arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)
+                plan.windows = WindowPlanner.windows(fromMs: from, toMs: to, windowDays: settings.windowDays, maxIds: 200,
+                                                     arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)
             }
         }
         return plan
@@ -142,6 +151,21 @@ public enum Planner {
         plan.gets = fits ? ids.map { Get(id: $0, reason: .new, priority: 1) } : []
         if !fits { plan.deferred[.new] = Deferred(count: ids.count, oldestMs: nil) }
         return (plan, ids.count, fits)
+    }
+
+    /// A listing the allowance cannot finish would be paid for again by the next run (its
+    /// watermark cannot move): list only as far as the allowance reaches at the observed
+    /// rate of arrivals, so each run's listing completes and moves the watermark.
+    static let listingSlack = 5
+
+    static func listingEnd(from: Int64, to: Int64, allowance: Int, arrivalsPerDay: Double) -> Int64 {
+        guard arrivalsPerDay > 0, to > from else { return to }
+        let perMs = arrivalsPerDay / Double(RevisitPolicy.day)
+        // Pages half full on average: arrivals come in office-hour bursts.
+        let pages = Double(to - from) * perMs / 10
+        guard pages > Double(allowance) else { return to }
+        let reach = Int64(Double(allowance) * 10 / perMs)
+        return min(to, from + max(RevisitPolicy.hour, reach))
     }
 
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {

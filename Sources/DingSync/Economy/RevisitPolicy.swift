@@ -19,9 +19,9 @@ public struct RevisitPolicy: Sendable, Equatable {
     public var minIntervalMs: Int64 = 1 * hour
     /// ...at most `youngCapMs` apart while younger than `tailAgeMs`, then `tailCapMs` apart:
     /// the long tail open for months changes rarely, but is still followed.
-    public var youngCapMs: Int64 = 2 * day
+    public var youngCapMs: Int64 = 3 * day
     public var tailAgeMs: Int64 = 30 * day
-    public var tailCapMs: Int64 = 10 * day
+    public var tailCapMs: Int64 = 16 * day
     /// A due first `get` outranks a revisit this many times as overdue: arrivals matter most.
     public var newBoost: Double = 3
     /// Pending rejects are retried this often (a fix to the config or the table is a human's
@@ -62,13 +62,14 @@ public struct RevisitPolicy: Sendable, Equatable {
     }
 
     /// A rough monthly need at this policy, for the scale and for `check`/`status`: listings,
-    /// a first get per arrival plus the revisits a young approval costs on average (about one,
-    /// measured by the economy benchmark), and the long tail at its cap.
+    /// a first get per arrival plus the revisits a young approval costs on average (about two,
+    /// measured by the economy benchmark), and the long tail at its cap. Erring high keeps a
+    /// binding budget from being mistaken for an ample one.
     public func monthlyNeed(arrivalsPerMonth: Int, openOld: Int) -> Int {
         let month = Double(30 * Self.day)
         let listings = month / Double(max(Self.minute, listIntervalMs))
         let tail = Double(openOld) * month / Double(max(Self.hour, tailCapMs))
-        return Int((listings + Double(arrivalsPerMonth) * 2 + tail).rounded(.up))
+        return Int((listings + Double(arrivalsPerMonth) * 3 + tail).rounded(.up))
     }
 
     /// The factor that fits the tight policy's need into the budget with a margin: 1 when the

@@ -19,6 +19,7 @@ public final class SyncRunner {
     private var session: DatabaseSession?
     private var committer: Committer!
     private var pool: FetchPool!
+    private var executor: Executor!
     private var settings = Planner.Settings()
     private let appKeyId: String
 
@@ -204,7 +205,7 @@ public final class SyncRunner {
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)
         summary.allowance = plan.allowance
-        shared.allowance.set(plan.allowance)
+        shared.allowance.set(plan.allowance + plan.listingSlack)
         committer.policy = plan.policy
         logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
                                             "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
@@ -221,10 +222,18 @@ public final class SyncRunner {
         let progress = ProgressReporter(console: context.console, logger: logger)
         defer { progress.finish() }
         summary.windows = plan.windows.count
-        let listed = try list(plan.windows, progress: progress)
+        executor = Executor(pool: pool, committer: committer, request: request, logger: logger, timeZone: config.sync.timezone,
+                            summary: summary) { [unowned self] ids in
+            try read("looking up stored instances", Set<String>()) { try $0.storedIds(among: ids) }
+        }
+        defer { summary = executor.summary }
+        let listed = try executor.list(plan.windows, progress: progress)
+        summary = executor.summary
 
         let now = context.clock.nowMs()
         let spentSoFar = shared.counters.snapshot.metered
+        // The gets get what the listing left of the allowance, never its borrowed slack.
+        shared.allowance.set(max(0, plan.allowance - spentSoFar))
         switch request.mode {
         case .sync:
             if session != nil {
@@ -257,137 +266,8 @@ public final class SyncRunner {
                 "oldest_waiting_since": "\(summary.oldestDeferredMs.map { Self.local($0, config.sync.timezone) } ?? "-")"])
         }
         summary.revisited = plan.gets.filter { $0.reason == .revisit }.count
-        try fetch(plan.gets, progress: progress)
-    }
-
-    /// Lists the windows in order; every page's ids are recorded before the window counts.
-    /// Returns the distinct ids listed (a backfill fetches from them).
-    private func list(_ windows: [Window], progress: ProgressReporter) throws -> [String] {
-        guard !windows.isEmpty else { return [] }
-        let moveWatermark = request.mode == .sync && !request.dryRun && request.limit == nil
-        var seen: Set<String> = []
-        var ordered: [String] = []
-        var stats = Array(repeating: WindowStats(), count: windows.count)
-        var recorded = 0
-        pool.startListing(windows)
-        while let event = pool.events.pop() {
-            switch event {
-            case .page(let w, let ids):
-                stats[w].listed += ids.count
-                let repeatedBefore = stats[w].repeated
-                var fresh: [String] = []
-                for id in ids {
-                    if seen.insert(id).inserted { fresh.append(id) } else { stats[w].repeated += 1 }
-                }
-                ordered += fresh
-                if session == nil, request.dryRun {
-                    // A preview skips what the stored state already has, like the real run.
-                    let stored = try read("looking up stored instances", Set<String>()) { try $0.storedIds(among: fresh) }
-                    fresh.removeAll(where: stored.contains)
-                }
-                let added = try committer.recordListed(fresh)
-                stats[w].fetched += added          // owed a get now
-                stats[w].skipped += ids.count - stats[w].repeated - added + repeatedBefore  // already stored or owed one
-                recorded += added
-                summary.listed = seen.count
-                if let limit = request.limit, recorded >= limit { pool.stopListing() }
-                progress.update(summary, phase: "listing", totalWindows: windows.count)
-            case .windowListed(let w):
-                let s = stats[w]
-                if s.fetched + s.skipped + s.repeated != s.listed {
-                    throw DingSyncError(.bug, "window \(windows[w]): listed \(s.listed) ids but accounted for \(s.fetched + s.skipped + s.repeated); the watermark stays where it was")
-                }
-                try committer.windowListed(windows[w], moveWatermark: moveWatermark, listingComplete: w == windows.count - 1 && !request.dryRun)
-                if moveWatermark { summary.watermarkMs = windows[w].toMs }
-                summary.windowStats.append(s.with(windows[w]))
-                logger.info("listed window", metadata: ["window": "\(Self.local(windows[w].fromMs, config.sync.timezone)) → \(Self.local(windows[w].toMs, config.sync.timezone))", "ids": "\(s.listed)"])
-            case .listingFinished:
-                return ordered
-            case .listingFailed(let e):
-                if e.cause == .budget {
-                    // The allowance ran out mid-listing: what was listed is recorded; the rest
-                    // of the range is listed by a later run, the watermark waits for it.
-                    logger.notice("listing stopped: this run's share of the monthly budget is spent; a later run continues")
-                    return ordered
-                }
-                throw e
-            case .fetched:
-                break
-            }
-        }
-        return ordered
-    }
-
-    /// Fetches the planned ids; a MODIFY/REVOKE's original is fetched too while the allowance
-    /// lasts (it is recorded as owed a get either way). Ends at the first fatal error, after
-    /// writing every answer already received.
-    private func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
-        var outstanding = 0
-        var dispatched: Set<String> = []
-        var retried: Set<String> = []
-        var budgetSpent = false
-        func send(_ id: String) {
-            outstanding += 1
-            pool.dispatch(id)
-        }
-        for g in gets where dispatched.insert(g.id).inserted { send(g.id) }
-        var fatal: DingSyncError?
-        while outstanding > 0, fatal == nil, let event = pool.events.pop() {
-            guard case .fetched(let id, let result) = event else { continue }
-            outstanding -= 1
-            do {
-                switch try handle(id, result, retried: &retried) {
-                case .none: break
-                case .resend: send(id)
-                case .budgetSpent: budgetSpent = true
-                case .follow(let main):
-                    if !budgetSpent, request.limit == nil, dispatched.insert(main).inserted { send(main) }
-                }
-            } catch let e as DingSyncError {
-                fatal = e
-            }
-            progress.update(summary, phase: "fetching", totalWindows: summary.windows)
-        }
-        pool.finishWork()
-        if let fatal {
-            // No new call starts; answers already in hand are written (they were paid for).
-            pool.shutdown()
-            while let event = pool.events.pop() {
-                if case .fetched(let id, .success(let detail)) = event { _ = try? record(id, detail) }
-            }
-            throw fatal
-        }
-    }
-
-    private enum Next { case none, resend, budgetSpent, follow(String) }
-
-    private func handle(_ id: String, _ result: Result<InstanceDetail, DingTalkError>, retried: inout Set<String>) throws -> Next {
-        switch result {
-        case .success(let detail):
-            return try record(id, detail).map(Next.follow) ?? .none
-        case .failure(let error) where error.errorClass == .instance && retried.insert(id).inserted:
-            logger.info("instance could not be fetched; trying it once more", metadata: ["instance": "\(id)", "error": "\(error)"])
-            return .resend
-        case .failure(let error) where error.errorClass == .instance:
-            summary.failed += 1
-            logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, retried later",
-                           metadata: ["instance": "\(id)", "error": "\(error)"])
-            try committer.goneAnswer(id, error)
-            return .none
-        case .failure(let error) where error.errorClass == .budget:
-            summary.deferred += 1
-            return .budgetSpent
-        case .failure(let error) where error.errorClass == .cancelled:
-            return .none
-        case .failure(let error):
-            throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)", cause: error.errorClass)
-        }
-    }
-
-    @discardableResult
-    private func record(_ id: String, _ detail: InstanceDetail) throws -> String? {
-        summary.fetched += 1
-        return try committer.fetched(detail).followUp
+        executor.summary = summary
+        try executor.fetch(plan.gets, progress: progress)
     }
 
     // MARK: - Figures and the quota block

@@ -29,9 +29,14 @@ public enum WindowPlanner {
     /// and for the time the run itself takes.
     public static let horizonMs: Int64 = 365 * dayMs - 3_600_000
 
-    public static func windows(fromMs: Int64, toMs: Int64, windowDays: Int) -> [Window] {
+    /// With `maxIds`, windows are also cut so that each holds about that many ids at the
+    /// observed rate: a listing cut short by the budget keeps the windows it finished.
+    public static func windows(fromMs: Int64, toMs: Int64, windowDays: Int, maxIds: Int? = nil, arrivalsPerDay: Double = 0) -> [Window] {
         guard toMs > fromMs else { return [] }
-        let step = Int64(max(1, min(120, windowDays))) * dayMs
+        var step = Int64(max(1, min(120, windowDays))) * dayMs
+        if let maxIds, arrivalsPerDay > 0 {
+            step = min(step, max(3_600_000, Int64(Double(maxIds) / arrivalsPerDay * Double(dayMs))))
+        }
         var out: [Window] = []
         var start = fromMs
         while start < toMs {

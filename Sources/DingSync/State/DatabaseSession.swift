@@ -29,7 +29,8 @@ final class DatabaseSession {
         self.logger = logger
         connection = try Self.connect(settings, retry: retry, clock: clock, logger: logger)
         state = StateStore(db: connection, job: job)
-        writer = try TargetWriter(db: connection, database: settings.database, table: settings.table, mapping: mapping)
+        writer = try TargetWriter(db: connection, database: settings.database, table: settings.table, mapping: mapping,
+                                  writeMode: settings.writeMode)
         // The target table first: a wrong database or table must not leave state tables behind.
         try writer.verifyTable(database: settings.database, table: settings.table)
         do {
@@ -103,7 +104,8 @@ final class DatabaseSession {
                 guard try store.lock() else { throw Self.lockHeld(job) }
                 connection = fresh
                 state = store
-                writer = try TargetWriter(db: fresh, database: settings.database, table: settings.table, mapping: mapping)
+                writer = try TargetWriter(db: fresh, database: settings.database, table: settings.table, mapping: mapping,
+                                          writeMode: settings.writeMode)
                 reconnects += 1
                 logger.notice("reconnected to MySQL", metadata: ["during": "\(what)"])
                 return

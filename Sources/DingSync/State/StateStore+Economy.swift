@@ -117,11 +117,13 @@ extension StateStore {
         }
     }
 
-    /// A mapping or MySQL reject: retried on the reject schedule.
+    /// A mapping or MySQL reject: retried on the reject schedule. A "gone" answer's reject row
+    /// does not reset the gone count (that schedule is markGone's).
     public func markRejected(_ id: String, nowMs: Int64) throws {
         try db.prepare("""
             INSERT INTO `dingsync_pending` (`job`, `instance_id`, `reason`, `seen_ms`, `last_try_ms`) VALUES (?, ?, 'reject', ?, ?)
-            ON DUPLICATE KEY UPDATE `reason` = 'reject', `last_try_ms` = VALUES(`last_try_ms`)
+            ON DUPLICATE KEY UPDATE `last_try_ms` = IF(`reason` IN ('gone', 'abandoned'), `last_try_ms`, VALUES(`last_try_ms`)),
+              `reason` = IF(`reason` IN ('gone', 'abandoned'), `reason`, 'reject')
             """).execute([.text(job), .text(id), .int(nowMs), .int(nowMs)])
     }
 

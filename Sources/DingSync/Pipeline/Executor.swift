@@ -1,0 +1,161 @@
+import DingSyncMapping
+import Foundation
+import Logging
+
+/// Carries out a plan: lists the planned windows and fetches the planned ids on the pool's
+/// threads, under the run's call allowance (the client refuses a call past it, and the
+/// executor stops dispatching), handing every answer to the committer as it comes. Decides
+/// nothing about what is worth a call: that is the planner's.
+final class Executor {
+    let pool: FetchPool
+    let committer: Committer
+    let request: SyncRequest
+    let logger: Logger
+    let timeZone: TimeZone
+    /// A dry run has no committer state to filter listed ids by: it asks the store, if any.
+    let storedAmong: ([String]) throws -> Set<String>
+    var summary: RunSummary
+
+    init(pool: FetchPool, committer: Committer, request: SyncRequest, logger: Logger, timeZone: TimeZone,
+         summary: RunSummary, storedAmong: @escaping ([String]) throws -> Set<String>) {
+        self.pool = pool
+        self.committer = committer
+        self.request = request
+        self.logger = logger
+        self.timeZone = timeZone
+        self.summary = summary
+        self.storedAmong = storedAmong
+    }
+
+    /// Lists the windows in order; every page's ids are recorded before the window counts.
+    /// Returns the distinct ids listed (a backfill fetches from them).
+    func list(_ windows: [Window], progress: ProgressReporter) throws -> [String] {
+        guard !windows.isEmpty else { return [] }
+        let moveWatermark = request.mode == .sync && !request.dryRun && request.limit == nil
+        var seen: Set<String> = []
+        var ordered: [String] = []
+        var stats = Array(repeating: WindowStats(), count: windows.count)
+        var recorded = 0
+        pool.startListing(windows)
+        while let event = pool.events.pop() {
+            switch event {
+            case .page(let w, let ids):
+                stats[w].listed += ids.count
+                let repeatedBefore = stats[w].repeated
+                var fresh: [String] = []
+                for id in ids {
+                    if seen.insert(id).inserted { fresh.append(id) } else { stats[w].repeated += 1 }
+                }
+                ordered += fresh
+                if request.dryRun {
+                    // A preview skips what the stored state already has, like the real run.
+                    let stored = try storedAmong(fresh)
+                    fresh.removeAll(where: stored.contains)
+                }
+                let added = try committer.recordListed(fresh)
+                stats[w].fetched += added          // owed a get now
+                stats[w].skipped += ids.count - stats[w].repeated - added + repeatedBefore  // already stored or owed one
+                recorded += added
+                summary.listed = seen.count
+                if let limit = request.limit, recorded >= limit { pool.stopListing() }
+                progress.update(summary, phase: "listing", totalWindows: windows.count)
+            case .windowListed(let w):
+                let s = stats[w]
+                if s.fetched + s.skipped + s.repeated != s.listed {
+                    throw DingSyncError(.bug, "window \(windows[w]): listed \(s.listed) ids but accounted for \(s.fetched + s.skipped + s.repeated); the watermark stays where it was")
+                }
+                try committer.windowListed(windows[w], moveWatermark: moveWatermark, listingComplete: w == windows.count - 1 && !request.dryRun)
+                if moveWatermark { summary.watermarkMs = windows[w].toMs }
+                summary.windowStats.append(s.with(windows[w]))
+                logger.info("listed window", metadata: ["window": "\(Self.local(windows[w].fromMs, timeZone)) → \(Self.local(windows[w].toMs, timeZone))", "ids": "\(s.listed)"])
+            case .listingFinished:
+                return ordered
+            case .listingFailed(let e):
+                if e.cause == .budget {
+                    // The allowance ran out mid-listing: what was listed is recorded; the rest
+                    // of the range is listed by a later run, the watermark waits for it.
+                    logger.notice("listing stopped: this run's share of the monthly budget is spent; a later run continues")
+                    return ordered
+                }
+                throw e
+            case .fetched:
+                break
+            }
+        }
+        return ordered
+    }
+
+    /// Fetches the planned ids; a MODIFY/REVOKE's original is fetched too while the allowance
+    /// lasts (it is recorded as owed a get either way). Ends at the first fatal error, after
+    /// writing every answer already received.
+    func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
+        var outstanding = 0
+        var dispatched: Set<String> = []
+        var retried: Set<String> = []
+        var budgetSpent = false
+        func send(_ id: String) {
+            outstanding += 1
+            pool.dispatch(id)
+        }
+        for g in gets where dispatched.insert(g.id).inserted { send(g.id) }
+        var fatal: DingSyncError?
+        while outstanding > 0, fatal == nil, let event = pool.events.pop() {
+            guard case .fetched(let id, let result) = event else { continue }
+            outstanding -= 1
+            do {
+                switch try handle(id, result, retried: &retried) {
+                case .none: break
+                case .resend: send(id)
+                case .budgetSpent: budgetSpent = true
+                case .follow(let main):
+                    if !budgetSpent, request.limit == nil, dispatched.insert(main).inserted { send(main) }
+                }
+            } catch let e as DingSyncError {
+                fatal = e
+            }
+            progress.update(summary, phase: "fetching", totalWindows: summary.windows)
+        }
+        pool.finishWork()
+        if let fatal {
+            // No new call starts; answers already in hand are written (they were paid for).
+            pool.shutdown()
+            while let event = pool.events.pop() {
+                if case .fetched(let id, .success(let detail)) = event { _ = try? record(id, detail) }
+            }
+            throw fatal
+        }
+    }
+
+    private enum Next { case none, resend, budgetSpent, follow(String) }
+
+    private func handle(_ id: String, _ result: Result<InstanceDetail, DingTalkError>, retried: inout Set<String>) throws -> Next {
+        switch result {
+        case .success(let detail):
+            return try record(id, detail).map(Next.follow) ?? .none
+        case .failure(let error) where error.errorClass == .instance && retried.insert(id).inserted:
+            logger.info("instance could not be fetched; trying it once more", metadata: ["instance": "\(id)", "error": "\(error)"])
+            return .resend
+        case .failure(let error) where error.errorClass == .instance:
+            summary.failed += 1
+            logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, retried later",
+                           metadata: ["instance": "\(id)", "error": "\(error)"])
+            try committer.goneAnswer(id, error)
+            return .none
+        case .failure(let error) where error.errorClass == .budget:
+            summary.deferred += 1
+            return .budgetSpent
+        case .failure(let error) where error.errorClass == .cancelled:
+            return .none
+        case .failure(let error):
+            throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)", cause: error.errorClass)
+        }
+    }
+
+    @discardableResult
+    private func record(_ id: String, _ detail: InstanceDetail) throws -> String? {
+        summary.fetched += 1
+        return try committer.fetched(detail).followUp
+    }
+
+    static func local(_ ms: Int64, _ tz: TimeZone) -> String { SyncRunner.local(ms, tz) }
+}

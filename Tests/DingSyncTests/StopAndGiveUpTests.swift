@@ -1,0 +1,61 @@
+import DingSync
+import DingTalkSimulator
+import Foundation
+import XCTest
+
+/// A fatal answer stops the run at once, however long the other workers' back-offs; a deleted
+/// instance stops costing calls.
+final class StopAndGiveUpTests: XCTestCase {
+    static let hour: Int64 = 3_600_000
+
+    /// Workers sleep in long retry back-offs (half the answers are HTTP 500) when one get is
+    /// refused for permission: the run ends with 77 within seconds, not after the back-offs,
+    /// and starts no call after the refusal beyond the ones already in flight.
+    func testAFatalAnswerStopsTheRunWithinSeconds() throws {
+        var options = SimulatorOptions()
+        options.latencyMs = 50
+        let instances = JobFixture.generate(count: 80, days: 5, seed: 401)
+        let job = try JobFixture(instances: instances, simulatorOptions: options) { c in
+            setting(&c, "dingtalk", "concurrency", 8)
+            setting(&c, "dingtalk", "retry", ["max_attempts": 8, "base_delay_ms": 20_000, "max_delay_ms": 60_000])
+        }
+        // Gets are dispatched in id order: the first four answer "busy" (-1) and their workers
+        // sleep in back-off (up to 20 s); the fifth is refused for permission.
+        let ids = instances.map(\.id).sorted()
+        for id in ids.prefix(4) { job.simulator.failGets(of: id, times: 100, errcode: -1) }
+        job.simulator.failGets(of: ids[4], times: 100, errcode: 60011)
+        let started = Date()
+        let r = try job.run(["sync"])
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(r.code, 77, r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "dingsync: error:").count - 1, 1, r.stderr)
+        XCTAssertLessThan(elapsed, 5, "the back-offs (up to 30 s) must not hold a failed run")
+        XCTAssertLessThanOrEqual(job.simulator.calls(.get), 8 + 8, "no new get after the refusal beyond those in flight")
+    }
+
+    /// An instance DingTalk keeps answering as gone is asked again hours apart, given up after
+    /// four answers over more than a day, shown by status, and never fetched again.
+    func testADeletedInstanceIsGivenUpAndStopsCostingCalls() throws {
+        let instances = JobFixture.generate(count: 30, days: 5, seed: 402)
+        let job = try JobFixture(instances: instances)
+        let victim = instances[3].id
+        job.simulator.failGets(of: victim, times: 10_000)  // 400002 "实例不存在"
+        var answers: [Int] = []
+        for round in 0..<5 {
+            job.simulator.resetCounters()
+            let r = try job.run(["sync"])
+            XCTAssertTrue([0, 65].contains(r.code), "round \(round): \(r.stderr)")
+            answers.append(job.simulator.getCalls(for: victim))
+            job.advance(8 * Self.hour)
+        }
+        XCTAssertEqual(answers.prefix(4).reduce(0, +), 8, "asked twice a run (once more within the run), four runs: \(answers)")
+        XCTAssertEqual(answers[4], 0, "given up: not fetched again")
+        let conn = try job.connect()
+        XCTAssertEqual(try conn.query("SELECT reason FROM dingsync_pending WHERE instance_id = '\(victim)'").first?.first, "abandoned")
+        XCTAssertTrue(try job.rejects(conn).isEmpty, "no longer a pending reject")
+        let last = try job.run(["sync"])
+        XCTAssertEqual(last.code, 0, last.stderr)
+        let status = try job.run(["status"])
+        XCTAssertTrue(status.stdout.contains("given up:         1 instance"), status.stdout)
+    }
+}
