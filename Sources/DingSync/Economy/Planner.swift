@@ -114,12 +114,14 @@ public enum Planner {
                 let ratio = ratioOf(waited, policy.goneRetryMs, never: false)
                 if ratio >= 1 { due.append((Get(id: p.id, reason: .gone, priority: ratio), p.lastTryMs ?? p.seenMs)) } else { plan.notDue += 1 }
             case .new:
-                let ratio = ratioOf(nowMs - p.seenMs, policy.firstGetDelayMs, never: false) * policy.newBoost
-                if ratio >= policy.newBoost { due.append((Get(id: p.id, reason: .new, priority: ratio), p.seenMs)) } else { plan.notDue += 1 }
+                // A due first get outranks every revisit: a missing row is what readers of the
+                // table notice first, and arrivals are a bounded share of the budget.
+                let ratio = ratioOf(nowMs - p.seenMs, policy.firstGetDelayMs, never: false)
+                if ratio >= 1 { due.append((Get(id: p.id, reason: .new, priority: Self.arrivalClass + min(ratio, 1e6)), p.seenMs)) } else { plan.notDue += 1 }
             }
         }
         for o in snapshot.open where !pendingIds.contains(o.id) && nowMs - o.createdMs <= settings.resyncOpenMs {
-            let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageMs: nowMs - o.createdMs), never: false)
+            let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageAtCheckMs: o.checkedMs - o.createdMs, ageMs: nowMs - o.createdMs), never: false)
             if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), o.checkedMs)) } else { plan.notDue += 1 }
         }
         // Most overdue first; ties (and infinities) by reason, then id, so a plan is reproducible.
@@ -157,6 +159,8 @@ public enum Planner {
     /// watermark cannot move): list only as far as the allowance reaches at the observed
     /// rate of arrivals, so each run's listing completes and moves the watermark.
     static let listingSlack = 5
+    /// Added to a due first get's overdue ratio so that it sorts before any revisit.
+    static let arrivalClass = 1e9
 
     static func listingEnd(from: Int64, to: Int64, allowance: Int, arrivalsPerDay: Double) -> Int64 {
         guard arrivalsPerDay > 0, to > from else { return to }

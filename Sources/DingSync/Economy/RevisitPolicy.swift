@@ -10,11 +10,12 @@ public struct RevisitPolicy: Sendable, Equatable {
     static let day: Int64 = 24 * hour
 
     /// Between two listings of new ids.
-    public var listIntervalMs: Int64 = 120 * minute
+    public var listIntervalMs: Int64 = 180 * minute
     /// A newly listed instance waits this long for its first `get`: half of all approvals
     /// close within hours, and one fetched after its close needs no second call.
-    public var firstGetDelayMs: Int64 = 3 * hour
-    /// Open instances: the next check comes `growth × age` after the last one...
+    public var firstGetDelayMs: Int64 = 4 * hour
+    /// Open instances: the next check comes `growth ×` the age it had at the last check after
+    /// that check (one: checks at ages a, 2a, 4a…)...
     public var growth: Double = 1.0
     public var minIntervalMs: Int64 = 1 * hour
     /// ...at most `youngCapMs` apart while younger than `tailAgeMs`, then `tailCapMs` apart:
@@ -22,8 +23,6 @@ public struct RevisitPolicy: Sendable, Equatable {
     public var youngCapMs: Int64 = 3 * day
     public var tailAgeMs: Int64 = 30 * day
     public var tailCapMs: Int64 = 16 * day
-    /// A due first `get` outranks a revisit this many times as overdue: arrivals matter most.
-    public var newBoost: Double = 3
     /// Pending rejects are retried this often (a fix to the config or the table is a human's
     /// job, not something a tight retry loop brings about).
     public var rejectRetryMs: Int64 = 6 * hour
@@ -54,10 +53,11 @@ public struct RevisitPolicy: Sendable, Equatable {
         return p
     }
 
-    /// How long after its last check an open instance of this age is due again.
-    public func revisitInterval(ageMs: Int64) -> Int64 {
+    /// How long after its last check an open instance is due again: it grows with the age the
+    /// instance had at that check (with today's age it would never come due), capped by today's.
+    public func revisitInterval(ageAtCheckMs: Int64, ageMs: Int64) -> Int64 {
         let cap = ageMs < tailAgeMs ? youngCapMs : tailCapMs
-        let grown = Int64((Double(max(0, ageMs)) * growth).rounded())
+        let grown = Int64((Double(max(0, ageAtCheckMs)) * growth).rounded())
         return min(cap, max(minIntervalMs, grown))
     }
 

@@ -62,8 +62,8 @@ final class PlannerTests: XCTestCase {
             open: [
                 // Young and just checked: not due.
                 OpenInstance(id: "young-fresh", createdMs: Self.now - 3 * Self.hour, checkedMs: Self.now - 10 * Self.minute),
-                // Young, checked 3 h ago at age 3 h: due (interval = age = 3 h... now 6 h, ratio 1).
-                OpenInstance(id: "young-due", createdMs: Self.now - 6 * Self.hour, checkedMs: Self.now - 6 * Self.hour),
+                // Young, checked 3 h ago at age 3 h: due (interval = age at check = 3 h, ratio 1).
+                OpenInstance(id: "young-due", createdMs: Self.now - 6 * Self.hour, checkedMs: Self.now - 3 * Self.hour),
                 // Long tail: 60 days old, checked 20 days ago, cap 10 days: ratio 2.
                 OpenInstance(id: "tail-overdue", createdMs: Self.now - 60 * Self.day, checkedMs: Self.now - 20 * Self.day),
                 // Long tail checked 5 days ago: not due.

@@ -7,10 +7,11 @@ final class RevisitPolicyTests: XCTestCase {
 
     func testTheIntervalGrowsWithAgeUpToItsCaps() {
         let p = RevisitPolicy()
-        XCTAssertEqual(p.revisitInterval(ageMs: 10 * 60_000), p.minIntervalMs)
-        XCTAssertEqual(p.revisitInterval(ageMs: 5 * hour), 5 * hour)
-        XCTAssertEqual(p.revisitInterval(ageMs: 10 * day), p.youngCapMs)
-        XCTAssertEqual(p.revisitInterval(ageMs: 40 * day), p.tailCapMs)
+        XCTAssertEqual(p.revisitInterval(ageAtCheckMs: 10 * 60_000, ageMs: hour), p.minIntervalMs)
+        XCTAssertEqual(p.revisitInterval(ageAtCheckMs: 5 * hour, ageMs: 7 * hour), 5 * hour, "doubling: checked at 5 h, due at 10 h")
+        XCTAssertEqual(p.revisitInterval(ageAtCheckMs: 8 * day, ageMs: 10 * day), p.youngCapMs)
+        XCTAssertEqual(p.revisitInterval(ageAtCheckMs: 35 * day, ageMs: 40 * day), p.tailCapMs)
+        XCTAssertEqual(p.revisitInterval(ageAtCheckMs: 20 * day, ageMs: 40 * day), p.tailCapMs, "the cap is today's age's")
     }
 
     func testScalingShortensFreshnessButNotTheGiveUpRule() {
