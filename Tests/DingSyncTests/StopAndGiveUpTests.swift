@@ -34,22 +34,23 @@ final class StopAndGiveUpTests: XCTestCase {
     }
 
     /// An instance DingTalk keeps answering as gone is asked again hours apart, given up after
-    /// four answers over more than a day, shown by status, and never fetched again.
+    /// three answers over more than a day, shown by status, and never fetched again.
     func testADeletedInstanceIsGivenUpAndStopsCostingCalls() throws {
         let instances = JobFixture.generate(count: 30, days: 5, seed: 402)
         let job = try JobFixture(instances: instances)
         let victim = instances[3].id
         job.simulator.failGets(of: victim, times: 10_000)  // 400002 "实例不存在"
         var answers: [Int] = []
-        for round in 0..<5 {
+        // Runs 7 h apart: the retry comes after 12 h, so every other run asks.
+        for round in 0..<7 {
             job.simulator.resetCounters()
             let r = try job.run(["sync"])
             XCTAssertTrue([0, 65].contains(r.code), "round \(round): \(r.stderr)")
             answers.append(job.simulator.getCalls(for: victim))
-            job.advance(8 * Self.hour)
+            job.advance(7 * Self.hour)
         }
-        XCTAssertEqual(answers.prefix(4).reduce(0, +), 8, "asked twice a run (once more within the run), four runs: \(answers)")
-        XCTAssertEqual(answers[4], 0, "given up: not fetched again")
+        XCTAssertEqual(answers, [2, 0, 1, 0, 1, 0, 0],
+                       "asked once more in its first run only, then every 12 h; given up after 3 answers over 28 h")
         let conn = try job.connect()
         XCTAssertEqual(try conn.query("SELECT reason FROM dingsync_pending WHERE instance_id = '\(victim)'").first?.first, "abandoned")
         XCTAssertTrue(try job.rejects(conn).isEmpty, "no longer a pending reject")
@@ -57,5 +58,28 @@ final class StopAndGiveUpTests: XCTestCase {
         XCTAssertEqual(last.code, 0, last.stderr)
         let status = try job.run(["status"])
         XCTAssertTrue(status.stdout.contains("given up:         1 instance"), status.stdout)
+    }
+
+    /// A "gone" answer whose second ask the run can no longer pay for still counts: dropped,
+    /// the id would stay owed a first get, outrank everything, and cost a call on every run
+    /// without ever reaching the give-up rule (the benchmark caught one doing so all month).
+    func testAGoneAnswerTheAllowanceCannotAskAgainIsStillRecorded() throws {
+        let instances = JobFixture.generate(count: 30, days: 5, seed: 403)
+        let job = try JobFixture(instances: instances)
+        // An instance alone in its minute, so that a backfill of that minute lists just it.
+        let victim = try XCTUnwrap(instances.first { i in
+            instances.filter { abs($0.createTimeMs - i.createTimeMs) <= 60_000 }.count == 1
+        })
+        job.simulator.failGets(of: victim.id, times: 10_000)
+        // One listing page and one get: the second ask is over the cap.
+        let r = try job.run(["backfill", "--from", JobFixture.isoUTC(victim.createTimeMs - 30_000),
+                             "--to", JobFixture.isoUTC(victim.createTimeMs + 30_000), "--max-calls", "2"])
+        XCTAssertEqual(r.code, 65, r.stderr)
+        XCTAssertEqual(job.simulator.getCalls(for: victim.id), 1)
+        let conn = try job.connect()
+        XCTAssertEqual(try conn.query("SELECT reason, tries FROM dingsync_pending WHERE instance_id = '\(victim.id)'").first, ["gone", "1"])
+        job.simulator.resetCounters()
+        _ = try job.run(["sync"])
+        XCTAssertEqual(job.simulator.getCalls(for: victim.id), 0, "asked again only after the gone retry interval")
     }
 }

@@ -91,19 +91,22 @@ final class Executor {
     func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
         var outstanding = 0
         var dispatched: Set<String> = []
-        var retried: Set<String> = []
+        // An instance's first "cannot be fetched" answer, kept until it is asked once more.
+        var retried: [String: DingTalkError] = [:]
         var budgetSpent = false
         func send(_ id: String) {
             outstanding += 1
             pool.dispatch(id)
         }
+        // An id already recorded as gone had its second chance: its answer counts at once.
+        let askedBefore = Set(gets.filter { $0.reason == .gone }.map(\.id))
         for g in gets where dispatched.insert(g.id).inserted { send(g.id) }
         var fatal: DingSyncError?
         while outstanding > 0, fatal == nil, let event = pool.events.pop() {
             guard case .fetched(let id, let result) = event else { continue }
             outstanding -= 1
             do {
-                switch try handle(id, result, retried: &retried) {
+                switch try handle(id, result, secondChance: !askedBefore.contains(id), retried: &retried) {
                 case .none: break
                 case .resend: send(id)
                 case .budgetSpent: budgetSpent = true
@@ -128,27 +131,37 @@ final class Executor {
 
     private enum Next { case none, resend, budgetSpent, follow(String) }
 
-    private func handle(_ id: String, _ result: Result<InstanceDetail, DingTalkError>, retried: inout Set<String>) throws -> Next {
+    private func handle(_ id: String, _ result: Result<InstanceDetail, DingTalkError>, secondChance: Bool,
+                        retried: inout [String: DingTalkError]) throws -> Next {
         switch result {
         case .success(let detail):
             return try record(id, detail).map(Next.follow) ?? .none
-        case .failure(let error) where error.errorClass == .instance && retried.insert(id).inserted:
+        case .failure(let error) where error.errorClass == .instance && secondChance && retried[id] == nil:
+            retried[id] = error
             logger.info("instance could not be fetched; trying it once more", metadata: ["instance": "\(id)", "error": "\(error)"])
             return .resend
         case .failure(let error) where error.errorClass == .instance:
-            summary.failed += 1
-            logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, retried later",
-                           metadata: ["instance": "\(id)", "error": "\(error)"])
-            try committer.goneAnswer(id, error)
+            try recordUnfetchable(id, error)
             return .none
         case .failure(let error) where error.errorClass == .budget:
-            summary.deferred += 1
+            // A paid-for "cannot be fetched" answer whose second ask the allowance no longer
+            // covers still counts: dropped, the id would be owed a first get again and cost a
+            // call on every run without ever reaching the give-up rule.
+            if let first = retried[id] { try recordUnfetchable(id, first) } else { summary.deferred += 1 }
             return .budgetSpent
         case .failure(let error) where error.errorClass == .cancelled:
+            if let first = retried[id] { try recordUnfetchable(id, first) }
             return .none
         case .failure(let error):
             throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)", cause: error.errorClass)
         }
+    }
+
+    private func recordUnfetchable(_ id: String, _ error: DingTalkError) throws {
+        summary.failed += 1
+        logger.warning(request.dryRun ? "instance could not be fetched" : "instance could not be fetched; recorded, retried later",
+                       metadata: ["instance": "\(id)", "error": "\(error)"])
+        try committer.goneAnswer(id, error)
     }
 
     @discardableResult

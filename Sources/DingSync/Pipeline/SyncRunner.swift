@@ -266,6 +266,10 @@ public final class SyncRunner {
                 "oldest_waiting_since": "\(summary.oldestDeferredMs.map { Self.local($0, config.sync.timezone) } ?? "-")"])
         }
         summary.revisited = plan.gets.filter { $0.reason == .revisit }.count
+        logger.debug("gets planned", metadata: [
+            "gets": "\(Dictionary(grouping: plan.gets, by: \.reason).mapValues(\.count).map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+            "deferred": "\(plan.deferred.map { "\($0.key.rawValue)=\($0.value.count)" }.sorted().joined(separator: ","))",
+            "not_due": "\(plan.notDue)", "open": "\(snapshot.open.count)", "pending": "\(snapshot.pending.count)"])
         executor.summary = summary
         try executor.fetch(plan.gets, progress: progress)
     }
