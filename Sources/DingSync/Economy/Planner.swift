@@ -60,10 +60,8 @@ public enum Planner {
     /// The allowance, the policy for this job's volume, and the windows to list (none when a
     /// listing is not due yet).
     public static func listing(_ snapshot: JobSnapshot, budget: CallBudget, settings: Settings) -> Plan {
-        let oldOpen = snapshot.open.filter { budget.nowMs - $0.createdMs >= settings.policy.tailAgeMs }.count
-        let need = settings.policy.monthlyNeed(arrivalsPerMonth: snapshot.arrivalsLast30Days, openOld: oldOpen)
-        let scale = RevisitPolicy.scale(need: need, budget: settings.monthlyBudget)
-        let policy = settings.policy.scaled(by: scale)
+        let (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
+                                                           budget: settings.monthlyBudget)
         var allowance: Int
         switch settings.mode {
         case .sync: allowance = max(budget.paced, budget.catchUp(steadyNeedPerMonth: need))
@@ -121,7 +119,7 @@ public enum Planner {
             }
         }
         for o in snapshot.open where !pendingIds.contains(o.id) && nowMs - o.createdMs <= settings.resyncOpenMs {
-            let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageAtCheckMs: o.checkedMs - o.createdMs, ageMs: nowMs - o.createdMs), never: false)
+            let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageMs: nowMs - o.createdMs), never: false)
             if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), o.checkedMs)) } else { plan.notDue += 1 }
         }
         // Most overdue first; ties (and infinities) by reason, then id, so a plan is reproducible.
@@ -132,8 +130,17 @@ public enum Planner {
         }
         var room = max(0, plan.allowance - spent)
         if let limit = settings.limit { room = min(room, limit) }
-        plan.gets = due.prefix(room).map(\.0)
-        for (g, since) in due.dropFirst(room) {
+        // Revisits leave the calls that the next half day's arrivals will need: otherwise a
+        // night of revisits spends the paced allowance down to nothing and the morning's new
+        // approvals queue behind the pacing line for hours.
+        let reserve = settings.mode == .sync ? Int((Double(snapshot.arrivalsLast30Days) / 60).rounded(.up)) : 0
+        var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
+        for d in due {
+            let arrival = d.0.reason == .new || d.0.reason == .followUp
+            if taken.count < room, arrival || taken.count < room - reserve { taken.append(d) } else { left.append(d) }
+        }
+        plan.gets = taken.map(\.0)
+        for (g, since) in left {
             var d = plan.deferred[g.reason, default: Deferred()]
             d.count += 1
             d.oldestMs = min(d.oldestMs ?? since, since)
@@ -161,6 +168,12 @@ public enum Planner {
     static let listingSlack = 5
     /// Added to a due first get's overdue ratio so that it sorts before any revisit.
     static let arrivalClass = 1e9
+
+    /// What the job's snapshot says of its volume, for the policy's fit to the budget.
+    static func volume(_ snapshot: JobSnapshot, nowMs: Int64, resyncOpenMs: Int64) -> RevisitPolicy.Volume {
+        RevisitPolicy.Volume(arrivalsPerMonth: snapshot.arrivalsLast30Days,
+                             openAgesMs: snapshot.open.map { nowMs - $0.createdMs }.filter { $0 <= resyncOpenMs })
+    }
 
     static func listingEnd(from: Int64, to: Int64, allowance: Int, arrivalsPerDay: Double) -> Int64 {
         guard arrivalsPerDay > 0, to > from else { return to }

@@ -21,8 +21,9 @@ final class PlannerTests: XCTestCase {
     func tight(_ snapshot: JobSnapshot, spent: Int = 0, at now: Int64 = now) -> Planner.Plan {
         var snap = snapshot
         snap.arrivalsLast30Days = 1_500
-        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: spent, nowMs: now), settings: settings())
-        return Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: settings())
+        // 1,500 arrivals a month need more than 95 % of 1,500 calls: the policy stays tight.
+        let plan = Planner.listing(snap, budget: CallBudget(monthly: 1_500, spent: spent, nowMs: now), settings: settings(budget: 1_500))
+        return Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: settings(budget: 1_500))
     }
 
     func testListingIsDueByTimeNotByRun() {
@@ -35,7 +36,7 @@ final class PlannerTests: XCTestCase {
         ]
         for c in cases {
             let snap = JobSnapshot(watermarkMs: Self.now - 3 * Self.hour, lastListedMs: c.lastListed, arrivalsLast30Days: 1_500)
-            let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings())
+            let plan = Planner.listing(snap, budget: CallBudget(monthly: 1_500, spent: 0, nowMs: Self.now), settings: settings(budget: 1_500))
             XCTAssertEqual(!plan.windows.isEmpty, c.due, "last listed \(String(describing: c.lastListed))")
             if c.due {
                 // From the watermark minus the overlap to now.
@@ -47,7 +48,7 @@ final class PlannerTests: XCTestCase {
 
     func testARichBudgetBuysFreshnessAndATightOneDoesNot() {
         let snap = JobSnapshot(watermarkMs: Self.now - Self.hour, lastListedMs: Self.now - 5 * Self.minute, arrivalsLast30Days: 1_500)
-        let tightPlan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings())
+        let tightPlan = Planner.listing(snap, budget: CallBudget(monthly: 1_500, spent: 0, nowMs: Self.now), settings: settings(budget: 1_500))
         XCTAssertEqual(tightPlan.scale, 1)
         XCTAssertTrue(tightPlan.windows.isEmpty)
         let rich = Planner.listing(snap, budget: CallBudget(monthly: 1_000_000, spent: 0, nowMs: Self.now), settings: settings(budget: 1_000_000))
@@ -62,8 +63,8 @@ final class PlannerTests: XCTestCase {
             open: [
                 // Young and just checked: not due.
                 OpenInstance(id: "young-fresh", createdMs: Self.now - 3 * Self.hour, checkedMs: Self.now - 10 * Self.minute),
-                // Young, checked 3 h ago at age 3 h: due (interval = age at check = 3 h, ratio 1).
-                OpenInstance(id: "young-due", createdMs: Self.now - 6 * Self.hour, checkedMs: Self.now - 3 * Self.hour),
+                // Young, checked one young interval ago: due (ratio 1).
+                OpenInstance(id: "young-due", createdMs: Self.now - 6 * Self.day, checkedMs: Self.now - p.youngIntervalMs),
                 // Long tail: 60 days old, checked 20 days ago, cap 10 days: ratio 2.
                 OpenInstance(id: "tail-overdue", createdMs: Self.now - 60 * Self.day, checkedMs: Self.now - 20 * Self.day),
                 // Long tail checked 5 days ago: not due.
@@ -83,18 +84,36 @@ final class PlannerTests: XCTestCase {
     }
 
     func testWhatTheAllowanceCannotPayIsDeferredAndSaidSo() {
-        // Beginning of the month, 130 calls reserve (4,000/30), 130 already spent: nothing paced.
+        // Beginning of the month, 33 calls reserve (1,000/30), 17 already spent: 16 paced.
         let start = CallBudgetTests.decemberStart
-        // 2,000 arrivals a month need the whole budget: no catch-up room.
+        // 750 arrivals a month need the whole budget: no catch-up room, the policy is tight;
+        // 13 calls (half a day of arrivals) are kept for new approvals.
         let snap = JobSnapshot(open: (0..<5).map { OpenInstance(id: "o\($0)", createdMs: start - 40 * Self.day, checkedMs: start - 30 * Self.day - Int64($0) * Self.hour) },
-                               arrivalsLast30Days: 2_000)
-        let budget = CallBudget(monthly: 4_000, spent: 130, nowMs: start)
-        var plan = Planner.listing(snap, budget: budget, settings: settings())
-        XCTAssertEqual(plan.allowance, 3, "only the paced reserve is left: 133 - 130")
-        plan = Planner.gets(snap, plan: plan, nowMs: start, spent: 0, settings: settings())
-        XCTAssertEqual(plan.gets.map(\.id), ["o4", "o3", "o2"], "the longest unchecked first")
+                               arrivalsLast30Days: 750)
+        let budget = CallBudget(monthly: 1_000, spent: 17, nowMs: start)
+        var plan = Planner.listing(snap, budget: budget, settings: settings(budget: 1_000))
+        XCTAssertEqual(plan.scale, 1)
+        XCTAssertEqual(plan.allowance, 16, "only the paced reserve is left: 33 - 17")
+        plan = Planner.gets(snap, plan: plan, nowMs: start, spent: 0, settings: settings(budget: 1_000))
+        XCTAssertEqual(plan.gets.map(\.id), ["o4", "o3", "o2"], "the longest unchecked first, 13 calls kept for arrivals")
         XCTAssertEqual(plan.deferred[.revisit]?.count, 2)
         XCTAssertEqual(plan.deferred[.revisit]?.oldestMs, start - 30 * Self.day - Self.hour)
+    }
+
+    func testRevisitsLeaveHalfADayOfArrivalsButNewIdsTakeIt() {
+        let start = CallBudgetTests.decemberStart
+        let open = (0..<20).map { OpenInstance(id: "o\($0)", createdMs: start - 40 * Self.day, checkedMs: start - 20 * Self.day) }
+        let fresh = (0..<4).map { PendingInstance(id: "n\($0)", reason: .new, seenMs: start - Self.day) }
+        // 750 arrivals a month: 13 calls kept for them; 16 paced. New ids take what they need
+        // first, revisits only what is left above the reserve.
+        let budget = CallBudget(monthly: 1_000, spent: 17, nowMs: start)
+        for (pending, gets) in [([PendingInstance](), 3), (fresh, 4)] {
+            let snap = JobSnapshot(open: open, pending: pending, arrivalsLast30Days: 750)
+            var plan = Planner.listing(snap, budget: budget, settings: settings(budget: 1_000))
+            plan = Planner.gets(snap, plan: plan, nowMs: start, spent: 0, settings: settings(budget: 1_000))
+            XCTAssertEqual(plan.gets.count, gets, "\(pending.count) new")
+            XCTAssertEqual(plan.gets.filter { $0.reason == .new }.count, pending.count)
+        }
     }
 
     func testStaleOpenInstancesBeyondTheResyncHorizonAreNotFollowed() {
