@@ -102,6 +102,14 @@ public final class CallAllowance: Sendable {
     func giveBack() { left.withLock { l in if let n = l { l = n + 1 } } }
 }
 
+/// A flag threads share (a reference, so copies of `Shared` see one value).
+public final class SharedFlag: Sendable {
+    private let value = Mutex(false)
+    public init() {}
+    public var isSet: Bool { value.withLock { $0 } }
+    public func set() { value.withLock { $0 = true } }
+}
+
 /// One page of `listids`.
 public struct ListPage: Sendable, Equatable {
     public var ids: [String]
@@ -121,6 +129,8 @@ public final class DingTalkClient {
         public let getLimiter: RateLimiter
         public let allowance: CallAllowance
         public let cancellation: RunCancellation
+        /// `api: v1` and the legacy `get` refused with a permission error: v1's GET from then on.
+        public let v1DetailsOnly = SharedFlag()
         public init(settings: DingTalkSettings, clock: any SyncClock, counters: CallCounters = CallCounters(),
                     tokens: TokenCache = TokenCache(), allowance: CallAllowance = CallAllowance(),
                     cancellation: RunCancellation = RunCancellation()) {
@@ -148,7 +158,19 @@ public final class DingTalkClient {
 
     private var settings: DingTalkSettings { shared.settings }
 
-    public func listIds(startMs: Int64, endMs: Int64, cursor: Int) throws(DingTalkError) -> ListPage {
+    /// One page of the instance ids created in `[startMs, endMs]` (inclusive). With
+    /// `dingtalk.api: v1` it is v1's `instanceIds/query`, which may filter by current status
+    /// (`statuses`, e.g. `["RUNNING", "NEW"]`); the legacy `listids` cannot, so a status filter
+    /// there is a programming error.
+    public func listIds(startMs: Int64, endMs: Int64, cursor: Int, statuses: [String] = []) throws(DingTalkError) -> ListPage {
+        if settings.api == .v1 {
+            let base = settings.v1BaseURL, code = settings.processCode, size = min(settings.pageSize, 20), timeout = settings.timeoutMs
+            return try call(api: V1Codec.queryAPI, limiter: shared.listLimiter, request: { token in
+                V1Codec.queryRequest(baseURL: base, token: token, processCode: code, startMs: startMs, endMs: endMs,
+                                     cursor: cursor, maxResults: size, statuses: statuses, timeoutMs: timeout)
+            }, decode: { (r: HTTPResponse) throws(DingTalkError) in try V1Codec.decodeQuery(r) })
+        }
+        precondition(statuses.isEmpty, "the legacy listids cannot filter by status")
         let body: [String: Any] = [
             "process_code": settings.processCode, "start_time": startMs, "end_time": endMs,
             "size": settings.pageSize, "cursor": cursor,
@@ -162,7 +184,28 @@ public final class DingTalkClient {
         return ListPage(ids: ids, nextCursor: next)
     }
 
+    /// An instance's detail. Both families fetch it with the legacy `get` (dingtalk-api-v1.md:
+    /// v1's GET has minute-precision UTC times, and a job switching API must not lose the
+    /// seconds of its rows); with `api: v1`, an app that may not call the legacy `get` falls
+    /// back to v1's GET for the rest of the run (times then to the minute, documented).
     public func get(id: String) throws(DingTalkError) -> InstanceDetail {
+        if settings.api == .v1, shared.v1DetailsOnly.isSet { return try v1Get(id: id) }
+        do {
+            return try legacyGet(id: id)
+        } catch where settings.api == .v1 && error.errorClass == .permission {
+            shared.v1DetailsOnly.set()
+            return try v1Get(id: id)
+        }
+    }
+
+    private func v1Get(id: String) throws(DingTalkError) -> InstanceDetail {
+        let base = settings.v1BaseURL, code = settings.processCode, timeout = settings.timeoutMs
+        return try call(api: V1Codec.getAPI, limiter: shared.getLimiter, request: { token in
+            V1Codec.getRequest(baseURL: base, token: token, id: id, timeoutMs: timeout)
+        }, decode: { (r: HTTPResponse) throws(DingTalkError) in try V1Codec.decodeGet(r, id: id, processCode: code) })
+    }
+
+    private func legacyGet(id: String) throws(DingTalkError) -> InstanceDetail {
         let answer = try call(api: "get", path: "/topapi/processinstance/get", body: ["process_instance_id": id],
                               limiter: shared.getLimiter)
         guard let pi = answer.json["process_instance"] as? [String: Any],
@@ -197,9 +240,18 @@ public final class DingTalkClient {
         }
     }
 
+    /// One token serves both families (an internal app's token works on `topapi` and v1), so
+    /// the cache is shared and a job that switches API keeps its cached token.
     private func fetchToken() throws(DingTalkError) -> (String, Int) {
-        let url = "\(settings.baseURL)/gettoken?appkey=\(Self.percent(settings.appKey))&appsecret=\(Self.percent(settings.appSecret))"
         shared.counters.add { $0.token += 1 }
+        if settings.api == .v1 {
+            let request = V1Codec.tokenRequest(baseURL: settings.v1BaseURL, appKey: settings.appKey,
+                                               appSecret: settings.appSecret, timeoutMs: settings.timeoutMs)
+            let response: HTTPResponse
+            do { response = try transport.send(request) } catch { throw DingTalkError.transport(api: V1Codec.tokenAPI, error) }
+            return try V1Codec.decodeToken(response)
+        }
+        let url = "\(settings.baseURL)/gettoken?appkey=\(Self.percent(settings.appKey))&appsecret=\(Self.percent(settings.appSecret))"
         let answer = try roundTrip(api: "gettoken", HTTPRequest(method: .get, url: url, timeoutMs: settings.timeoutMs)).json
         guard let token = answer["access_token"] as? String, !token.isEmpty else {
             throw DingTalkError(errorClass: .transient, api: "gettoken", errcode: nil, subCode: nil, message: "answer has no access_token")
@@ -212,6 +264,18 @@ public final class DingTalkClient {
 
     private func call(api: String, path: String, body: [String: Any], limiter: RateLimiter) throws(DingTalkError) -> Answer {
         let payload = (try? JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes])) ?? Data()
+        let base = settings.baseURL, timeout = settings.timeoutMs
+        return try call(api: api, limiter: limiter, request: { token in
+            HTTPRequest(method: .post, url: "\(base)\(path)?access_token=\(Self.percent(token))",
+                        headers: [("Content-Type", "application/json; charset=utf-8")], body: payload, timeoutMs: timeout)
+        }, decode: { (response: HTTPResponse) throws(DingTalkError) -> Answer in
+            (try Self.decodeAnswer(api: api, response), response.body)
+        })
+    }
+
+    /// One metered call of either family: paced, paid from the allowance, retried by class.
+    private func call<T>(api: String, limiter: RateLimiter, request: (String) -> HTTPRequest,
+                         decode: (HTTPResponse) throws(DingTalkError) -> T) throws(DingTalkError) -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -225,11 +289,12 @@ public final class DingTalkClient {
                 limiter.acquire()
                 if shared.cancellation.isCancelled { throw .cancelled(api: api) }
                 guard shared.allowance.take() else { throw .budgetSpent(api: api) }
-                let request = HTTPRequest(method: .post, url: "\(settings.baseURL)\(path)?access_token=\(Self.percent(token))",
-                                          headers: [("Content-Type", "application/json; charset=utf-8")],
-                                          body: payload, timeoutMs: settings.timeoutMs)
-                let answer: Answer
-                do throws(DingTalkError) { answer = try roundTrip(api: api, request) } catch {
+                let answer: T
+                do throws(DingTalkError) {
+                    let response: HTTPResponse
+                    do { response = try transport.send(request(token)) } catch { throw DingTalkError.transport(api: api, error) }
+                    answer = try decode(response)
+                } catch {
                     metered(api, error.isMetered)
                     throw error
                 }
@@ -252,7 +317,14 @@ public final class DingTalkClient {
     /// The ledger counts what DingTalk answered; an unanswered or throttled call is given back.
     private func metered(_ api: String, _ counts: Bool) {
         if counts {
-            shared.counters.add { api == "get" ? ($0.get += 1) : ($0.listids += 1) }
+            shared.counters.add { c in
+                switch api {
+                case "get": c.get += 1
+                case V1Codec.queryAPI: c.v1Query += 1
+                case V1Codec.getAPI: c.v1Get += 1
+                default: c.listids += 1
+                }
+            }
         } else {
             shared.allowance.giveBack()
         }

@@ -24,7 +24,7 @@ public struct EconomyReport: Sendable, Codable, Equatable {
         let month = BeijingMonth(containing: nowMs)
         let appKeyId = TokenSeal.appKeyId(config.dingtalk.appKey)
         let calls = try store.monthCalls(month: month.description)
-        let spent = (calls["listids"] ?? 0) + (calls["get"] ?? 0)
+        let spent = CallCounters.metered(calls)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
         let resync = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
         let snapshot = try store.snapshot(nowMs: nowMs, resyncOpenMs: resync)
@@ -47,11 +47,18 @@ public struct EconomyReport: Sendable, Codable, Equatable {
             quotaBlockedUntilMs: block.flatMap { $0.untilMs > nowMs ? $0.untilMs : nil })
     }
 
+    /// The v1 family's calls, when the job used it this month (after a switch, both show).
+    var v1Calls: String {
+        let q = calls[V1Codec.queryAPI] ?? 0, g = calls[V1Codec.getAPI] ?? 0
+        guard q + g > 0 else { return "" }
+        return ", \(V1Codec.queryAPI) \(q)" + (g > 0 ? ", \(V1Codec.getAPI) \(g)" : "")
+    }
+
     /// Lines for `status`, aligned with its other fields.
     public func lines(timeZone tz: TimeZone) -> [String] {
         let percent = budget > 0 ? spent * 100 / budget : 0
         var out = [
-            "calls this month: \(spent) of \(budget) (\(percent) %, \(month) Beijing time): listids \(calls["listids"] ?? 0), get \(calls["get"] ?? 0); token requests \(calls["token"] ?? 0) (not metered)",
+            "calls this month: \(spent) of \(budget) (\(percent) %, \(month) Beijing time): listids \(calls["listids"] ?? 0), get \(calls["get"] ?? 0)\(v1Calls); token requests \(calls["token"] ?? 0) (not metered)",
             "projected:        \(projectedMonthEnd) by month end at this month's pace; the job needs about \(monthlyNeed) a month at its observed volume",
         ]
         let others = appKeyJobs.filter { $0.value > 0 }

@@ -175,8 +175,8 @@ final class Committer {
     /// replayed transaction writes the same delta again, once.
     private func writeLedger(_ store: StateStore) throws -> CallCounters.Snapshot {
         let now = shared.counters.snapshot
-        let delta: [String: Int] = ["listids": now.listids - ledgered.listids, "get": now.get - ledgered.get,
-                                    "token": now.token - ledgered.token]
+        let before = ledgered.ledgerEntries
+        let delta = now.ledgerEntries.reduce(into: [String: Int]()) { $0[$1.key] = $1.value - (before[$1.key] ?? 0) }
         try store.addCalls(delta, month: BeijingMonth(containing: clock.nowMs()).description, appKeyId: appKeyId, nowMs: clock.nowMs())
         return now
     }

@@ -189,7 +189,7 @@ public final class SyncRunner {
         }
         let month = BeijingMonth(containing: nowMs)
         let spentByEndpoint = try read("reading the call ledger", [:]) { try $0.monthCalls(month: month.description) }
-        let spent = (spentByEndpoint["listids"] ?? 0) + (spentByEndpoint["get"] ?? 0)
+        let spent = CallCounters.metered(spentByEndpoint)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
         let resyncMs = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
         var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs) }
@@ -290,7 +290,7 @@ public final class SyncRunner {
         let now = context.clock.nowMs()
         let month = BeijingMonth(containing: now)
         let recorded = (try? read("reading the call ledger", [String: Int]()) { try $0.monthCalls(month: month.description) }) ?? [:]
-        let ledger = (recorded["listids"] ?? 0) + (recorded["get"] ?? 0)
+        let ledger = CallCounters.metered(recorded)
         // A dry run records nothing: its calls are added to what the ledger says.
         summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)

@@ -164,7 +164,7 @@ public final class StateStore {
             """).execute([.text(Self.utcText(nowMs)), .text(status == .ok ? "ok" : (status == .rejects ? "rejects" : "failed")), .int(Int64(status.rawValue)),
                           .int(Int64(summary.listed)), .int(Int64(summary.fetched)), .int(Int64(summary.written)),
                           .int(Int64(summary.skipped)), .int(Int64(summary.rejected)), .int(Int64(summary.calls.total)),
-                          .int(Int64(summary.calls.token)), .int(Int64(summary.calls.listids)), .int(Int64(summary.calls.get)),
+                          .int(Int64(summary.calls.token)), .int(Int64(summary.calls.listing)), .int(Int64(summary.calls.details)),
                           .int(Int64(summary.calls.retries)), error.map { .text($0) } ?? .null,
                           .text(Self.windowsJSON(summary.windowStats)), .int(id)])
     }
