@@ -28,7 +28,7 @@ enum EconomyBench {
         var unsettled = 0, settledBase = 0
     }
 
-    static func run(_ env: BenchEnv, perDay: Int, budget: Int, cadenceMin: Int, days: Int, historyDays: Int) throws {
+    static func run(_ env: BenchEnv, perDay: Int, budget: Int, cadenceMin: Int, days: Int, historyDays: Int, api: DingTalkAPI = .topapi) throws {
         let started = Date()
         let minute = EconomyWorkload.minute, day = EconomyWorkload.day
         // The measured days are a whole Beijing calendar month (January 2027: 31 days) by
@@ -53,7 +53,7 @@ enum EconomyBench {
         // priming week runs under the budget like any other.
         var next = world.apply(to: sim, from: 0, until: primeFrom - minute)
         clock.set(primeFrom - minute)
-        let warm = try sync(env, sim: sim, clock: clock, budget: 10_000_000)
+        let warm = try sync(env, sim: sim, clock: clock, budget: 10_000_000, api: api)
         guard warm.0 == .ok || warm.0 == .rejects else { throw BenchError("warm-up sync failed: \(warm.1?.message ?? "")") }
         let db = try env.connect(database: BenchEnv.database)
         try db.execute("DELETE FROM `dingsync_ledger`")
@@ -66,13 +66,17 @@ enum EconomyBench {
         while t < measureTo {
             next = world.apply(to: sim, from: next, until: t)
             clock.set(t)
-            let before = (token: sim.calls(.token), listids: sim.calls(.listids), get: sim.calls(.get))
-            let (status, error) = try sync(env, sim: sim, clock: clock, budget: budget)
+            // Both families count: v1's listing pages as listids, its detail calls as get.
+            func counts() -> (token: Int, listids: Int, get: Int) {
+                (sim.calls(.token) + sim.calls(.v1Token), sim.calls(.listids) + sim.calls(.v1Query), sim.calls(.get) + sim.calls(.v1Get))
+            }
+            let before = counts()
+            let (status, error) = try sync(env, sim: sim, clock: clock, budget: budget, api: api)
             if status != .ok && status != .rejects {
                 failures += 1
                 if failures <= 3 { FileHandle.standardError.write(Data("dingbench: sync at \(t) exited \(status.rawValue): \(error?.message ?? "")\n".utf8)) }
             }
-            let after = (token: sim.calls(.token), listids: sim.calls(.listids), get: sim.calls(.get))
+            let after = counts()
             if t >= measureFrom {
                 measuredCalls.token += after.token - before.token
                 measuredCalls.listids += after.listids - before.listids
@@ -86,7 +90,7 @@ enum EconomyBench {
             t += cadence
         }
 
-        var f = Figures(label: "dingsync, budget \(budget)")
+        var f = Figures(label: "dingsync\(api == .v1 ? " (api v1)" : ""), budget \(budget)")
         let scale = 30.0 / Double(days)
         f.listids30 = Int((Double(measuredCalls.listids) * scale).rounded())
         f.get30 = Int((Double(measuredCalls.get) * scale).rounded())
@@ -121,8 +125,9 @@ enum EconomyBench {
     }
 
     /// One `sync`, in process, with the benchmark's clock.
-    private static func sync(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int) throws -> (ExitStatus, DingSyncError?) {
-        let path = try env.writeConfig(baseURL: sim.baseURL, maxQPS: 1_000, concurrency: 4, budget: budget)
+    private static func sync(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int,
+                             api: DingTalkAPI) throws -> (ExitStatus, DingSyncError?) {
+        let path = try env.writeConfig(baseURL: sim.baseURL, maxQPS: 1_000, concurrency: 4, budget: budget, api: api)
         var vars = env.syncEnvironment(startDaysAgo: 0)
         vars["DINGSYNC_START"] = "2026-07-01"
         let config = try ConfigLoader.load(path: path, env: vars)

@@ -1,4 +1,5 @@
 import Foundation
+import DingSync
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,7 @@ usage: dingbench SCENARIO [--bin DIR] [--repo DIR] [--timeout SECONDS] [options]
   steady  [--count 3000] [--new 20] [--close 10]   calls of an incremental sync vs the minimum
   rss     [--small 2000] [--large 20000]     peak RSS of dingsync at two job sizes
   writer  [--rows 100000] [--batch 500] [--rounds 3]   TargetWriter vs LOAD DATA, same rows and table
-  economy [--per-day 50] [--budget 4000] [--cadence-min 10] [--days 31] [--history-days 150]
+  economy [--per-day 50] [--budget 4000] [--cadence-min 10] [--days 31] [--history-days 150] [--api topapi|v1]
                                              calls and freshness of cron syncs over simulated weeks
 Needs DINGSYNC_TEST_MYSQL_SOCKET/_USER/_PASSWORD (eval "$(scripts/mariadb.sh env)").
 """
@@ -78,7 +79,9 @@ case "writer":
 case "economy":
     let (perDay, budget, cadence, days, history) = (int("per-day", 50), int("budget", 4000), max(1, int("cadence-min", 10)),
                                                     max(1, int("days", 31)), int("history-days", 150))
-    body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history) }
+    let apiText = options.removeValue(forKey: "api") ?? "topapi"
+    guard let api = DingTalkAPI(rawValue: apiText) else { die("--api wants topapi or v1", 64) }
+    body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history, api: api) }
 default: die("unknown scenario \(scenario)\n\(usage)", 64)
 }
 if !options.isEmpty { die("options not used by \(scenario): \(options.keys.sorted().joined(separator: ", "))", 64) }

@@ -30,6 +30,7 @@ public struct EconomyReport: Sendable, Codable, Equatable {
         let snapshot = try store.snapshot(nowMs: nowMs, resyncOpenMs: resync)
         var settings = Planner.Settings()
         settings.monthlyBudget = config.dingtalk.monthlyCallBudget
+        settings.api = config.dingtalk.api
         settings.resyncOpenMs = resync
         settings.startMs = config.sync.startMs
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)

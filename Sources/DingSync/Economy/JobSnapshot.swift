@@ -26,10 +26,13 @@ public struct OpenInstance: Sendable, Equatable {
     public var createdMs: Int64
     /// The last `get` of it (tool clock).
     public var checkedMs: Int64
-    public init(id: String, createdMs: Int64, checkedMs: Int64) {
+    /// v1: the last RUNNING listing that returned it (tool clock), nil if none has.
+    public var confirmedMs: Int64?
+    public init(id: String, createdMs: Int64, checkedMs: Int64, confirmedMs: Int64? = nil) {
         self.id = id
         self.createdMs = createdMs
         self.checkedMs = checkedMs
+        self.confirmedMs = confirmedMs
     }
 }
 
@@ -45,6 +48,8 @@ public struct PendingInstance: Sendable, Equatable {
         case gone
         /// Gone for good: never fetched again, shown by `status`.
         case abandoned
+        /// v1: an open row a RUNNING listing no longer returned: closed (or deleted) since.
+        case closed
     }
     public var id: String
     public var reason: Reason

@@ -19,11 +19,14 @@ public enum Planner {
         public var limit: Int?
         public var maxCalls: Int?
         public var policy = RevisitPolicy()
+        /// `v1`: new ids listed often and fetched at once, closes found by RUNNING listings.
+        public var api: DingTalkAPI = .topapi
+        public var running = RunningPolicy()
         public init() {}
     }
 
     public enum Reason: String, Sendable, CaseIterable, Comparable {
-        case followUp = "follow-up", reject, gone, new, revisit
+        case followUp = "follow-up", closed, reject, gone, new, revisit
         public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
     }
 
@@ -55,13 +58,29 @@ public enum Planner {
         public var notDue = 0
         /// Calls a listing may borrow beyond `allowance`.
         public var listingSlack = 0
+        /// v1 only: the sweep policy fitted to the budget, and the RUNNING slices to list now.
+        public var running: RunningPolicy?
+        public var slices: [RunningSlice] = []
+        public var slicesDeferred = 0
     }
 
     /// The allowance, the policy for this job's volume, and the windows to list (none when a
     /// listing is not due yet).
     public static func listing(_ snapshot: JobSnapshot, budget: CallBudget, settings: Settings) -> Plan {
-        let (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
+        var (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
                                                            budget: settings.monthlyBudget)
+        var running: RunningPolicy?
+        if settings.api == .v1 {
+            // Listing every ~hour and fetching at once is what v1 affords: most revisits become
+            // one RUNNING page per slice instead of a get per open row.
+            let ages = slices(snapshot, nowMs: budget.nowMs, settings: settings, policy: settings.running)
+                .map { budget.nowMs - ($0.toMs - 59_999) }
+            let fit = settings.running.fitted(arrivalsPerMonth: snapshot.arrivalsLast30Days, sliceAgesMs: ages, budget: settings.monthlyBudget)
+            (scale, need, running) = (fit.scale, fit.need, fit.policy)
+            policy = settings.policy
+            policy.listIntervalMs = fit.policy.listIntervalMs
+            policy.firstGetDelayMs = 0
+        }
         var allowance: Int
         switch settings.mode {
         case .sync: allowance = max(budget.paced, budget.catchUp(steadyNeedPerMonth: need))
@@ -69,6 +88,7 @@ public enum Planner {
         }
         if let cap = settings.maxCalls { allowance = min(allowance, cap) }
         var plan = Plan(allowance: allowance, scale: scale, policy: policy, monthlyNeed: need)
+        plan.running = running
         let now = budget.nowMs
         switch settings.mode {
         case .backfill:
@@ -105,6 +125,10 @@ public enum Planner {
             case .abandoned: continue
             case .followUp:
                 due.append((Get(id: p.id, reason: .followUp, priority: .infinity), p.seenMs))
+            case .closed:
+                // Absent from a RUNNING listing: closed (or deleted) since its last check. After
+                // arrivals, before everything else: this is the close the table is waiting for.
+                due.append((Get(id: p.id, reason: .closed, priority: Self.arrivalClass / 2 + Double(max(0, nowMs - p.seenMs))), p.seenMs))
             case .reject:
                 let ratio = ratioOf(waited, policy.rejectRetryMs, never: p.lastTryMs == nil)
                 if ratio >= 1 { due.append((Get(id: p.id, reason: .reject, priority: ratio), p.lastTryMs ?? p.seenMs)) } else { plan.notDue += 1 }
@@ -119,6 +143,14 @@ public enum Planner {
             }
         }
         for o in snapshot.open where !pendingIds.contains(o.id) && nowMs - o.createdMs <= settings.resyncOpenMs {
+            if let running = plan.running {
+                // v1: RUNNING listings follow open rows; a get only when none has confirmed
+                // the row for the safety net's interval.
+                let seen = max(o.checkedMs, o.confirmedMs ?? 0)
+                let ratio = ratioOf(nowMs - seen, running.safetyNetMs, never: false)
+                if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), seen)) } else { plan.notDue += 1 }
+                continue
+            }
             let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageMs: nowMs - o.createdMs), never: false)
             if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), o.checkedMs)) } else { plan.notDue += 1 }
         }
@@ -136,7 +168,7 @@ public enum Planner {
         let reserve = settings.mode == .sync ? Int((Double(snapshot.arrivalsLast30Days) / 60).rounded(.up)) : 0
         var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
         for d in due {
-            let arrival = d.0.reason == .new || d.0.reason == .followUp
+            let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed
             if taken.count < room, arrival || taken.count < room - reserve { taken.append(d) } else { left.append(d) }
         }
         plan.gets = taken.map(\.0)

@@ -82,6 +82,31 @@ final class Committer {
         ledgered = written
     }
 
+    /// v1: a RUNNING slice listed whole. Its rows that were listed are confirmed open; those
+    /// that were not have closed (or vanished) and are owed a get; a listed id the job does
+    /// not know is owed its first get. One transaction, with the ledger.
+    func runningListed(_ slice: RunningSlice, listed: [String]) throws -> (closed: Int, unknown: Int) {
+        guard let session else { return (0, 0) }
+        let present = Set(listed)
+        let confirmed = slice.ids.filter(present.contains)
+        let closed = slice.ids.filter { !present.contains($0) }
+        let others = listed.filter { !Set(slice.ids).contains($0) }
+        let now = clock.nowMs()
+        var written = ledgered
+        var unknown = 0
+        try session.transaction("recording a running listing") {
+            try session.state.confirmRunning(confirmed, nowMs: now)
+            try session.state.addPending(closed, reason: .closed, nowMs: now)
+            let stored = try session.state.storedIds(among: others)
+            let fresh = others.filter { !stored.contains($0) }
+            try session.state.addPending(fresh, reason: .new, nowMs: now)
+            unknown = fresh.count
+            written = try self.writeLedger(session.state)
+        }
+        ledgered = written
+        return (closed.count, unknown)
+    }
+
     // MARK: fetching
 
     enum Outcome { case row, rejected }
@@ -155,6 +180,7 @@ final class Committer {
             // Follow-ups first: an original fetched in this same batch is settled right after.
             for id in follow { try store.addFollowUp(id, nowMs: now) }
             try store.settle(fetchedIds)
+            try store.forgetRunning(batch.filter { $0.0.isFinal }.map(\.0.id))
             try store.recordInstances(keep, nowMs: now)
             for id in goneIds where try store.markGone(id, nowMs: now, policy: policy) { abandonedNow.append(id) }
             ledger = try writeLedger(store)

@@ -78,11 +78,40 @@ final class Executor {
                     return ordered
                 }
                 throw e
-            case .fetched:
+            case .fetched, .sliceListed:
                 break
             }
         }
         return ordered
+    }
+
+    /// v1: lists the planned RUNNING slices; each complete slice is handed to the committer
+    /// (confirmed rows, closes owed a get, unknown running ids owed a first get). Returns how
+    /// many slices were listed whole; one cut short by the allowance is simply not counted.
+    func listRunning(_ slices: [RunningSlice]) throws -> Int {
+        guard !slices.isEmpty else { return 0 }
+        var done = 0
+        pool.startRunning(slices)
+        while let event = pool.events.pop() {
+            switch event {
+            case .sliceListed(let i, let ids):
+                let r = try committer.runningListed(slices[i], listed: ids)
+                summary.closesFound += r.closed
+                summary.listed += r.unknown
+                done += 1
+            case .listingFinished:
+                return done
+            case .listingFailed(let e):
+                if e.cause == .budget {
+                    logger.notice("running listing stopped: this run's share of the monthly budget is spent; a later run continues")
+                    return done
+                }
+                throw e
+            case .page, .windowListed, .fetched:
+                break
+            }
+        }
+        return done
     }
 
     /// Fetches the planned ids; a MODIFY/REVOKE's original is fetched too while the allowance

@@ -9,6 +9,8 @@ enum PipelineEvent {
     case page(window: Int, ids: [String])
     /// Every page of window `window` has been emitted.
     case windowListed(window: Int)
+    /// v1: every page of RUNNING slice `slice` is in: its open ids listed, all of them.
+    case sliceListed(slice: Int, ids: [String])
     case listingFinished
     case listingFailed(DingSyncError)
     /// The outcome of one `get` (the coordinator knows which group waits for it).
@@ -58,6 +60,28 @@ final class FetchPool: Sendable {
                 events.push(.listingFailed(e))
             } catch {
                 events.push(.listingFailed(DingSyncError(.bug, "listing: \(error)")))
+            }
+        }
+    }
+
+    /// v1: lists the RUNNING/NEW ids of each slice, all pages, on a thread of its own. A slice
+    /// is reported only when complete: one cut short (allowance, failure) settles nothing.
+    func startRunning(_ slices: [RunningSlice]) {
+        spawn(name: "dingsync-running") { [self] client in
+            let lister = Lister(client: client)
+            lister.statuses = Planner.openStatuses
+            lister.shouldStop = { [self] in isCancelled }
+            do {
+                for (i, s) in slices.enumerated() {
+                    if lister.shouldStop() { break }
+                    let ids = try lister.list(Window(fromMs: s.fromMs, toMs: s.toMs + 1))
+                    events.push(.sliceListed(slice: i, ids: ids))
+                }
+                events.push(.listingFinished)
+            } catch let e as DingSyncError {
+                events.push(.listingFailed(e))
+            } catch {
+                events.push(.listingFailed(DingSyncError(.bug, "listing running instances: \(error)")))
             }
         }
     }

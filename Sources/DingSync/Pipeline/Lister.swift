@@ -10,6 +10,8 @@ public final class Lister {
     let client: DingTalkClient
     /// Checked between pages: a run that has what it needs (or failed elsewhere) stops listing.
     var shouldStop: () -> Bool = { false }
+    /// v1 only: list the ids whose current status is one of these (empty: every status).
+    var statuses: [String] = []
     /// How many equal parts a window is cut into before listing (a power of two).
     public private(set) var parts = 1
 
@@ -53,7 +55,7 @@ public final class Lister {
             let page: ListPage
             do {
                 // DingTalk treats end_time as inclusive; the window is half-open.
-                page = try client.listIds(startMs: window.fromMs, endMs: window.toMs - 1, cursor: cursor)
+                page = try client.listIds(startMs: window.fromMs, endMs: window.toMs - 1, cursor: cursor, statuses: statuses)
             } catch {
                 throw DingSyncError(error.exitStatus, "listing \(window): \(error)", cause: error.errorClass)
             }

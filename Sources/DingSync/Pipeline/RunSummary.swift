@@ -17,6 +17,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Ids whose `get` failed on its own (e.g. deleted instance); recorded and retried later.
     public var failed = 0
     public var revisited = 0
+    /// v1: RUNNING slices listed whole, and the open rows they found closed (owed a get).
+    public var runningSlices = 0
+    public var closesFound = 0
     public var calls = CallCounters.Snapshot()
     public var elapsedMs: Int64 = 0
     public var exitCode: Int32 = 0

@@ -201,6 +201,7 @@ public final class SyncRunner {
         settings.windowDays = config.sync.windowDays
         settings.resyncOpenMs = resyncMs
         settings.monthlyBudget = config.dingtalk.monthlyCallBudget
+        settings.api = config.dingtalk.api
         settings.limit = request.limit
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)
@@ -238,6 +239,23 @@ public final class SyncRunner {
         case .sync:
             if session != nil {
                 snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                if plan.running != nil, !request.dryRun {
+                    // v1: RUNNING listings of the open rows' slices, with what the new ids and
+                    // the closes already found leave of the allowance; then the gets they owe.
+                    plan = Planner.running(snapshot, plan: plan, nowMs: now, spent: spentSoFar, settings: settings)
+                    shared.allowance.set(max(0, plan.allowance - spentSoFar))
+                    executor.summary = summary
+                    let slicesListed = try executor.listRunning(plan.slices)
+                    summary = executor.summary
+                    summary.runningSlices = slicesListed
+                    logger.debug("running slices", metadata: ["listed": "\(summary.runningSlices)", "planned": "\(plan.slices.count)",
+                                                               "deferred": "\(plan.slicesDeferred)", "closes_found": "\(summary.closesFound)"])
+                    let spentNow = shared.counters.snapshot.metered
+                    shared.allowance.set(max(0, plan.allowance - spentNow))
+                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: context.clock.nowMs(), resyncOpenMs: resyncMs) }
+                    plan = Planner.gets(snapshot, plan: plan, nowMs: context.clock.nowMs(), spent: spentNow, settings: settings)
+                    break
+                }
             } else {
                 let known = Set(snapshot.pending.map(\.id))
                 // A preview shows the new rows now, whatever the first-get delay would do.

@@ -37,6 +37,17 @@ extension StateStore {
           `alerted_month` CHAR(7) NULL COMMENT 'the month whose 80 % warning was sent'
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
         """,
+        // v1 (issue 11): when a RUNNING listing last returned an open instance. A table of its
+        // own (not a column of dingsync_instances) so an existing install gains it with
+        // CREATE TABLE IF NOT EXISTS, and a topapi job simply never writes it.
+        """
+        CREATE TABLE IF NOT EXISTS `dingsync_running` (
+          `job` VARCHAR(64) NOT NULL,
+          `instance_id` VARCHAR(128) NOT NULL,
+          `confirmed_ms` BIGINT NOT NULL COMMENT 'tool clock: last listed as RUNNING/NEW',
+          PRIMARY KEY (`job`, `instance_id`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+        """,
         """
         CREATE TABLE IF NOT EXISTS `dingsync_app` (
           `app_key_id` CHAR(16) NOT NULL PRIMARY KEY,
@@ -56,11 +67,12 @@ extension StateStore {
         s.lastListedMs = try db.prepare("SELECT `last_listed_ms` FROM `dingsync_schedule` WHERE `job` = ?")
             .query([.text(job)]).first?.first.flatMap { $0.flatMap { Int64($0) } }
         s.open = try db.prepare("""
-            SELECT `instance_id`, `create_time_ms`, `fetched_at_ms` FROM `dingsync_instances`
-            WHERE `job` = ? AND `is_final` = 0 AND `create_time_ms` >= ?
+            SELECT i.`instance_id`, i.`create_time_ms`, i.`fetched_at_ms`, r.`confirmed_ms` FROM `dingsync_instances` i
+            LEFT JOIN `dingsync_running` r ON r.`job` = i.`job` AND r.`instance_id` = i.`instance_id`
+            WHERE i.`job` = ? AND i.`is_final` = 0 AND i.`create_time_ms` >= ?
             """).query([.text(job), .int(nowMs - resyncOpenMs)]).compactMap { r in
             guard let id = r[0], let c = r[1].flatMap({ Int64($0) }), let f = r[2].flatMap({ Int64($0) }) else { return nil }
-            return OpenInstance(id: id, createdMs: c, checkedMs: f)
+            return OpenInstance(id: id, createdMs: c, checkedMs: f, confirmedMs: r[3].flatMap { Int64($0) })
         }
         s.pending = try pending()
         let known = Set(s.pending.map(\.id))
@@ -164,6 +176,26 @@ extension StateStore {
     public func abandonedIds() throws -> [String] {
         try db.prepare("SELECT `instance_id` FROM `dingsync_pending` WHERE `job` = ? AND `reason` = 'abandoned' ORDER BY `instance_id`")
             .query([.text(job)]).compactMap { $0.first ?? nil }
+    }
+
+    // MARK: v1 RUNNING listings
+
+    /// A RUNNING listing returned these open instances: confirmed open at `nowMs`.
+    public func confirmRunning(_ ids: [String], nowMs: Int64) throws {
+        for chunk in Self.chunks(ids) {
+            let sql = "INSERT INTO `dingsync_running` (`job`, `instance_id`, `confirmed_ms`) VALUES "
+                + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ",")
+                + " ON DUPLICATE KEY UPDATE `confirmed_ms` = VALUES(`confirmed_ms`)"
+            try db.prepare(sql).execute(chunk.flatMap { [.text(job), .text($0), .int(nowMs)] as [MySQLValue] })
+        }
+    }
+
+    /// Confirmations of instances now stored as final are of no further use.
+    public func forgetRunning(_ ids: [String]) throws {
+        for chunk in Self.chunks(ids) {
+            try db.prepare("DELETE FROM `dingsync_running` WHERE `job` = ? AND `instance_id` IN (\(Self.marks(chunk.count)))")
+                .execute([.text(job)] + chunk.map { .text($0) })
+        }
     }
 
     // MARK: schedule

@@ -7,7 +7,8 @@ import MySQLClient
 /// They live in the target database so that data and state commit in one transaction.
 public final class StateStore {
     public static let tableNames = ["dingsync_state", "dingsync_instances", "dingsync_rejects", "dingsync_runs",
-                                          "dingsync_pending", "dingsync_ledger", "dingsync_schedule", "dingsync_app"]
+                                          "dingsync_pending", "dingsync_ledger", "dingsync_schedule", "dingsync_app",
+                                          "dingsync_running"]
 
     public static let ddl: [String] = [
         """

@@ -1,0 +1,145 @@
+/// With `dingtalk.api: v1` a job can learn that an approval closed without a `get` of it:
+/// v1 lists instance ids filtered by *current* status, so listing the RUNNING (and NEW) ids
+/// over the creation span of the job's open rows and diffing the answer against them finds
+/// every approval that closed; a `get` is spent only on those (issue 11).
+///
+/// The open rows, ordered by creation, are cut into slices of at most `sliceRows` rows: a
+/// slice's RUNNING ids fit one page, so a slice costs one call. A slice is due when its least
+/// recently confirmed row (confirmed by a RUNNING listing, or fetched) is older than an
+/// interval that grows with the age of its youngest row: young approvals close often, the
+/// long tail open for months rarely. A slow safety net remains: an open row that no listing
+/// has confirmed for `safetyNetMs` is fetched (a DingTalk inconsistency in the status filter
+/// must not leave a row stale for ever).
+public struct RunningPolicy: Sendable, Equatable {
+    static let minute: Int64 = 60_000
+    static let hour = 60 * minute
+    static let day = 24 * hour
+
+    /// Between two listings of new ids (any status): arrivals are fetched at once after it,
+    /// so this bounds the arrival delay (cron cadence aside).
+    public var listIntervalMs: Int64 = 50 * minute
+    /// A slice of open rows is listed again after `ageFraction` of its youngest row's age,
+    /// never sooner than `youngIntervalMs`, never later than `tailIntervalMs`.
+    public var youngIntervalMs: Int64 = 4 * hour
+    public var ageFraction = 0.25
+    public var tailIntervalMs: Int64 = 48 * hour
+    /// An open row unconfirmed for this long is owed a `get`.
+    public var safetyNetMs: Int64 = 10 * day
+    /// Rows per slice: one below a page, so one unknown running id does not cost a second page.
+    public var sliceRows = 19
+    /// DingTalk's window limit, with a margin.
+    public var maxSliceSpanMs: Int64 = 119 * day
+    /// Share of arrivals whose first get finds them open, so that their close costs a get too
+    /// (the workload model: about a tenth close before their first get, or are deleted).
+    static let closeGetShare = 0.9
+
+    public init() {}
+
+    public func sweepInterval(ageMs: Int64) -> Int64 {
+        min(tailIntervalMs, max(youngIntervalMs, Int64(Double(max(0, ageMs)) * ageFraction)))
+    }
+
+    /// The sweep intervals times `factor`: > 1 when the budget cannot pay the policy, < 1 when
+    /// it buys more. Listing and the safety net stay: they are about arrivals and DingTalk.
+    public func scaled(by factor: Double) -> RunningPolicy {
+        var p = self
+        p.youngIntervalMs = Int64((Double(youngIntervalMs) * factor).rounded())
+        p.tailIntervalMs = Int64((Double(tailIntervalMs) * factor).rounded())
+        return p
+    }
+
+    /// Calls a month: listings, a first get per arrival and a close get for most, the slices at
+    /// their intervals (`sliceAgesMs`: the youngest age of each slice).
+    public func monthlyNeed(arrivalsPerMonth: Int, sliceAgesMs: [Int64]) -> Int {
+        let month = Double(30 * Self.day)
+        var need = month / Double(max(Self.minute, listIntervalMs)) + Double(arrivalsPerMonth) * (1 + Self.closeGetShare)
+        need += sliceAgesMs.reduce(0) { $0 + month / Double(max(Self.minute, sweepInterval(ageMs: $1))) }
+        return Int(need.rounded(.up))
+    }
+
+    /// The scaling whose need fills the planned share of the budget: fresher sweeps when the
+    /// budget allows (down to a tenth of the intervals), slower ones when it binds (up to four
+    /// times). Returns the factor, the policy and the unscaled need.
+    public func fitted(arrivalsPerMonth: Int, sliceAgesMs: [Int64], budget: Int) -> (scale: Double, policy: RunningPolicy, need: Int) {
+        let target = RevisitPolicy.plannedShare * Double(max(0, budget))
+        let need = monthlyNeed(arrivalsPerMonth: arrivalsPerMonth, sliceAgesMs: sliceAgesMs)
+        func fits(_ f: Double) -> Bool {
+            Double(scaled(by: f).monthlyNeed(arrivalsPerMonth: arrivalsPerMonth, sliceAgesMs: sliceAgesMs)) <= target
+        }
+        var lo = 0.1, hi = 4.0
+        if fits(lo) { return (lo, scaled(by: lo), need) }
+        if !fits(hi) { return (hi, scaled(by: hi), need) }
+        while hi - lo > 1e-3 {
+            let mid = (lo + hi) / 2
+            if fits(mid) { hi = mid } else { lo = mid }
+        }
+        return (hi, scaled(by: hi), need)
+    }
+}
+
+/// A creation-time span of open rows whose RUNNING ids one listing returns.
+public struct RunningSlice: Sendable, Equatable {
+    /// Inclusive bounds, as the v1 query takes them.
+    public var fromMs: Int64
+    public var toMs: Int64
+    /// The open rows this slice settles: each is confirmed if listed, owed a get if not.
+    public var ids: [String]
+    /// How overdue (1 = just due).
+    public var priority: Double
+}
+
+extension Planner {
+    /// The statuses an open row can have (NEW is a draft not yet submitted, still open).
+    public static let openStatuses = ["RUNNING", "NEW"]
+
+    /// The open rows as slices, in creation order, each with how overdue it is.
+    static func slices(_ snapshot: JobSnapshot, nowMs: Int64, settings: Settings, policy: RunningPolicy) -> [RunningSlice] {
+        let owed = Set(snapshot.pending.map(\.id))
+        let rows = snapshot.open.filter { !owed.contains($0.id) && nowMs - $0.createdMs <= settings.resyncOpenMs }
+            .sorted { ($0.createdMs, $0.id) < ($1.createdMs, $1.id) }
+        var out: [RunningSlice] = []
+        var i = 0
+        while i < rows.count {
+            var j = i + 1
+            // A slice ends at a page's worth of rows, at DingTalk's window limit, and where its
+            // rows' intervals differ by more than half: old rows sharing a slice with young ones
+            // would be listed at the young rows' pace.
+            let oldest = policy.sweepInterval(ageMs: nowMs - rows[i].createdMs)
+            while j < rows.count, j - i < policy.sliceRows, rows[j].createdMs - rows[i].createdMs <= policy.maxSliceSpanMs,
+                  2 * policy.sweepInterval(ageMs: nowMs - rows[j].createdMs) >= oldest { j += 1 }
+            let part = rows[i..<j]
+            let fresh = part.map { max($0.checkedMs, $0.confirmedMs ?? 0) }.min()!
+            let youngest = part.map(\.createdMs).max()!
+            let interval = policy.sweepInterval(ageMs: nowMs - youngest)
+            // Stored creation times may be truncated (to the second by the legacy get, to the
+            // minute by v1's): the window reaches a minute past the last row.
+            out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + 59_999, ids: part.map(\.id),
+                                    priority: ratioOf(nowMs - fresh, interval, never: false)))
+            i = j
+        }
+        return out
+    }
+
+    /// v1 only: the slices to list now, most overdue first, as many as the allowance pays for
+    /// after the gets already owed (arrivals, closes found earlier) and half a day of arrivals.
+    /// Runs after the listing of new ids has been recorded, so those count as owed.
+    public static func running(_ snapshot: JobSnapshot, plan: Plan, nowMs: Int64, spent: Int, settings: Settings) -> Plan {
+        var plan = plan
+        guard settings.api == .v1, settings.mode == .sync, let policy = plan.running else { return plan }
+        let due = slices(snapshot, nowMs: nowMs, settings: settings, policy: policy).filter { $0.priority >= 1 }
+            .sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.fromMs < $1.fromMs }
+        let owedNow = snapshot.pending.filter { [.new, .followUp, .closed].contains($0.reason) }.count
+        let reserve = Int((Double(snapshot.arrivalsLast30Days) / 60).rounded(.up))
+        var room = max(0, plan.allowance - spent - owedNow - reserve)
+        if settings.limit != nil { room = 0 }
+        for s in due {
+            if room > 0 {
+                plan.slices.append(s)
+                room -= 1
+            } else {
+                plan.slicesDeferred += 1
+            }
+        }
+        return plan
+    }
+}

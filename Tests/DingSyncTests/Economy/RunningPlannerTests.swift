@@ -1,0 +1,135 @@
+@testable import DingSync
+import XCTest
+
+/// The v1 planner step (issue 11): open rows cut into one-page slices, each due on an interval
+/// that grows with its age; closes found by a RUNNING listing are fetched right after arrivals;
+/// a slow safety net fetches rows no listing has confirmed.
+final class RunningPlannerTests: XCTestCase {
+    static let minute: Int64 = 60_000
+    static let hour = 60 * minute
+    static let day = 24 * hour
+    static let now = PlannerTests.now
+
+    func settings(budget: Int = 4_000, api: DingTalkAPI = .v1) -> Planner.Settings {
+        var s = Planner.Settings()
+        s.monthlyBudget = budget
+        s.startMs = Self.now - 30 * Self.day
+        s.api = api
+        return s
+    }
+
+    func open(_ n: Int, createdAgo: Int64, checkedAgo: Int64, confirmedAgo: Int64? = nil, prefix: String = "o") -> [OpenInstance] {
+        (0..<n).map { i in
+            OpenInstance(id: "\(prefix)\(i)", createdMs: Self.now - createdAgo + Int64(i) * Self.minute, checkedMs: Self.now - checkedAgo,
+                         confirmedMs: confirmedAgo.map { Self.now - $0 })
+        }
+    }
+
+    func testTheIntervalGrowsWithAgeBetweenItsBounds() {
+        let p = RunningPolicy()
+        let cases: [(age: Int64, interval: Int64)] = [
+            (0, 4 * Self.hour), (10 * Self.hour, 4 * Self.hour), (1 * Self.day, 6 * Self.hour),
+            (4 * Self.day, 24 * Self.hour), (8 * Self.day, 48 * Self.hour), (200 * Self.day, 48 * Self.hour),
+        ]
+        for c in cases { XCTAssertEqual(p.sweepInterval(ageMs: c.age), c.interval, "age \(c.age / Self.hour) h") }
+    }
+
+    func testOpenRowsAreCutIntoOnePageSlicesInCreationOrder() {
+        var snap = JobSnapshot(open: open(45, createdAgo: 20 * Self.day, checkedAgo: 3 * Self.day).shuffled())
+        snap.pending = [PendingInstance(id: "o7", reason: .closed, seenMs: Self.now)]
+        let slices = Planner.slices(snap, nowMs: Self.now, settings: settings(), policy: RunningPolicy())
+        XCTAssertEqual(slices.map(\.ids.count), [19, 19, 6], "44 rows not owed a get, 19 a slice")
+        XCTAssertFalse(slices.flatMap(\.ids).contains("o7"), "a row already owed a get is not listed for")
+        XCTAssertEqual(Set(slices.flatMap(\.ids)).count, 44)
+        for (a, b) in zip(slices, slices.dropFirst()) { XCTAssertLessThan(a.toMs, b.toMs) }
+        // Every row's creation instant is inside its slice's window, with a minute to spare for
+        // truncated stored times.
+        for s in slices {
+            for id in s.ids {
+                let row = snap.open.first { $0.id == id }!
+                XCTAssertTrue(row.createdMs >= s.fromMs && row.createdMs + 59_999 <= s.toMs)
+            }
+        }
+    }
+
+    func testASliceIsDueByItsLeastRecentlyConfirmedRow() {
+        // Rows a day old: due every 6 h. Confirmed 7 h ago → due; 5 h ago → not; one of them
+        // fetched 1 h ago does not make a slice fresh while another is stale.
+        let cases: [(confirmed: [Int64?], checked: Int64, due: Bool)] = [
+            ([7 * Self.hour, 7 * Self.hour], 2 * Self.day, true),
+            ([5 * Self.hour, 5 * Self.hour], 2 * Self.day, false),
+            ([1 * Self.hour, 7 * Self.hour], 2 * Self.day, true),
+            ([nil, nil], 5 * Self.hour, false),
+            ([nil, nil], 7 * Self.hour, true),
+        ]
+        for c in cases {
+            let rows = c.confirmed.enumerated().map { i, ago in
+                OpenInstance(id: "r\(i)", createdMs: Self.now - Self.day, checkedMs: Self.now - c.checked, confirmedMs: ago.map { Self.now - $0 })
+            }
+            let snap = JobSnapshot(open: rows, arrivalsLast30Days: 0)
+            var plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings(budget: 4_000))
+            plan.running = RunningPolicy()  // unscaled, whatever the fit
+            plan = Planner.running(snap, plan: plan, nowMs: Self.now, spent: 0, settings: settings())
+            XCTAssertEqual(plan.slices.count, c.due ? 1 : 0, "\(c)")
+        }
+    }
+
+    func testSlicesLeaveTheAllowanceToOwedGetsAndAreOrderedByHowOverdue() {
+        let young = open(10, createdAgo: Self.day, checkedAgo: 30 * Self.hour, prefix: "y")       // 5x overdue
+        let old = open(10, createdAgo: 60 * Self.day, checkedAgo: 3 * Self.day, prefix: "t")       // 1.5x overdue
+        var snap = JobSnapshot(open: young + old, arrivalsLast30Days: 0)
+        var plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings())
+        plan.running = RunningPolicy()
+        plan.allowance = 10
+        snap.pending = (0..<9).map { PendingInstance(id: "n\($0)", reason: .new, seenMs: Self.now) }
+        var p = Planner.running(snap, plan: plan, nowMs: Self.now, spent: 0, settings: settings())
+        XCTAssertEqual(p.slices.map(\.ids.first), ["y0"], "10 calls, 9 owed for arrivals: one slice, the most overdue")
+        XCTAssertEqual(p.slicesDeferred, 1)
+        snap.pending = []
+        p = Planner.running(snap, plan: plan, nowMs: Self.now, spent: 0, settings: settings())
+        XCTAssertEqual(p.slices.map(\.ids.first), ["y0", "t0"])
+        // topapi never lists by status.
+        var legacy = plan
+        legacy.running = nil
+        XCTAssertTrue(Planner.running(snap, plan: legacy, nowMs: Self.now, spent: 0, settings: settings(api: .topapi)).slices.isEmpty)
+    }
+
+    func testClosesComeRightAfterArrivalsAndOpenRowsOnlyOnTheSafetyNet() {
+        let rows = [
+            OpenInstance(id: "confirmed", createdMs: Self.now - 40 * Self.day, checkedMs: Self.now - 30 * Self.day, confirmedMs: Self.now - Self.hour),
+            OpenInstance(id: "stale", createdMs: Self.now - 40 * Self.day, checkedMs: Self.now - 30 * Self.day, confirmedMs: Self.now - 11 * Self.day),
+            OpenInstance(id: "young", createdMs: Self.now - 2 * Self.day, checkedMs: Self.now - 2 * Self.day),
+        ]
+        let snap = JobSnapshot(open: rows, pending: [
+            PendingInstance(id: "gone-closed", reason: .closed, seenMs: Self.now - Self.hour),
+            PendingInstance(id: "arrived", reason: .new, seenMs: Self.now - 5 * Self.minute),
+        ], arrivalsLast30Days: 1_500)
+        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings())
+        XCTAssertNotNil(plan.running)
+        XCTAssertEqual(plan.policy.firstGetDelayMs, 0, "v1 fetches arrivals at once")
+        let gets = Planner.gets(snap, plan: plan, nowMs: Self.now, spent: 0, settings: settings()).gets
+        XCTAssertEqual(gets.map(\.id), ["arrived", "gone-closed", "stale"],
+                       "a row confirmed an hour ago needs no get; the young one is followed by listings, not gets")
+        XCTAssertEqual(gets.map(\.reason), [.new, .closed, .revisit])
+        // The same state under topapi revisits by age instead and has no 'closed' reason to learn.
+        let legacyPlan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings(api: .topapi))
+        XCTAssertNil(legacyPlan.running)
+        let legacy = Planner.gets(snap, plan: legacyPlan, nowMs: Self.now, spent: 0, settings: settings(api: .topapi)).gets
+        XCTAssertTrue(legacy.contains { $0.id == "confirmed" }, "topapi ignores RUNNING confirmations")
+    }
+
+    func testTheFitSlowsSweepsWhenTheBudgetBindsAndSpeedsThemWhenItDoesNot() {
+        let ages = (0..<20).map { Int64($0) * 5 * Self.day }
+        let p = RunningPolicy()
+        let tight = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 4_400)
+        XCTAssertGreaterThan(tight.scale, 1)
+        XCTAssertGreaterThan(Double(tight.need), 0.95 * 4_400, "unscaled it would not fit the planned share")
+        XCTAssertLessThanOrEqual(Double(tight.policy.monthlyNeed(arrivalsPerMonth: 1_500, sliceAgesMs: ages)), 0.95 * 4_400 + 1)
+        // Arrivals alone beyond the budget: the slowest sweeps, and the need says so.
+        let hopeless = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 3_000)
+        XCTAssertEqual(hopeless.scale, 4)
+        let rich = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 100_000)
+        XCTAssertEqual(rich.scale, 0.1, accuracy: 1e-9)
+        XCTAssertEqual(rich.policy.listIntervalMs, p.listIntervalMs, "the listing interval is not the fit's to change")
+    }
+}
