@@ -1,0 +1,102 @@
+@testable import DingSync
+import DingTalkSimulator
+import Foundation
+import MySQLClient
+import XCTest
+
+/// `dingtalk.api: v1` end to end (issue 11): the same table as topapi for the same world,
+/// closes found by RUNNING listings with a get only for the rows that closed, and a job that
+/// switches API back and forth loses nothing and re-fetches nothing final.
+final class V1SyncTests: XCTestCase {
+    static let day: Int64 = 86_400_000
+
+    func useAPI(_ job: JobFixture, _ api: String) throws {
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: job.configURL)) as! [String: Any]
+        setting(&config, "dingtalk", "api", api)
+        try job.writeConfig(config)
+    }
+
+    func newInstances(_ job: JobFixture, _ count: Int, seed: UInt64) -> [SimInstance] {
+        var g = ReferenceFormGenerator(seed: seed)
+        let now = job.nowMs()
+        return g.make(count: count, fromMs: now - 5 * 60_000, toMs: now - 30_000)
+    }
+
+    func finalIds(_ conn: MySQLConnection) throws -> Set<String> {
+        Set(try conn.query("SELECT `instance_id` FROM `dingsync_instances` WHERE `is_final` = 1").compactMap { $0.first ?? nil })
+    }
+
+    func testV1SyncsTheSameTableAndFetchesOnlyWhatClosed() throws {
+        let instances = JobFixture.generate(count: 150, days: 30, seed: 31, nowMs: wallClockMs())
+        let job = try JobFixture(instances: instances)
+        try useAPI(job, "v1")
+        let sim = job.simulator
+        let conn = try job.connect()
+
+        var r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        try job.assertTableEqualsTruth(conn, "first v1 run")
+        XCTAssertGreaterThan(sim.calls(.v1Query), 0, "v1 lists with instanceIds/query")
+        XCTAssertEqual(sim.calls(.listids), 0, "and never with the legacy listids")
+        XCTAssertEqual(sim.calls(.v1Get), 0, "details come from the legacy get: seconds kept")
+
+        // A day passes: some open approvals close, some stay open, new ones arrive.
+        job.advance(Self.day)
+        let open = sim.instances().filter { !$0.isFinal }.map(\.id)
+        XCTAssertGreaterThan(open.count, 10)
+        let closing = Array(open.prefix(open.count / 2)), staying = Array(open.dropFirst(open.count / 2))
+        for id in closing { sim.update(id) { $0.close(atMs: job.nowMs() - 60_000) } }
+        let arrivals = newInstances(job, 8, seed: 77)
+        sim.add(arrivals)
+        let finalBefore = try finalIds(conn)
+        sim.resetCounters()
+        r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        try job.assertTableEqualsTruth(conn, "after a day")
+        for id in closing { XCTAssertEqual(sim.getCalls(for: id), 1, "closed \(id): one get") }
+        for id in staying { XCTAssertEqual(sim.getCalls(for: id), 0, "still open \(id): confirmed by the RUNNING listing, no get") }
+        for id in finalBefore { XCTAssertEqual(sim.getCalls(for: id), 0, "final \(id) is never fetched again") }
+        for a in arrivals { XCTAssertEqual(sim.getCalls(for: a.id), 1, "arrival \(a.id) fetched once") }
+        let confirmed = try conn.query("SELECT COUNT(*) FROM `dingsync_running`").first?.first??.description
+        XCTAssertEqual(confirmed.flatMap { Int($0) }, staying.count, "every open row is recorded as confirmed running")
+        // The ledger keeps v1 calls under their own name; the run's budget counts them.
+        let ledger = try conn.query("SELECT `endpoint`, SUM(`calls`) FROM `dingsync_ledger` GROUP BY `endpoint`")
+            .reduce(into: [String: Int]()) { $0[$1[0]!] = Int($1[1]!) }
+        XCTAssertGreaterThan(ledger["v1_query"] ?? 0, 0)
+        XCTAssertNil(ledger["listids"])
+        let status = try job.run(["status", "--format", "json"])
+        XCTAssertEqual(status.code, 0, status.stderr)
+        let spent = CallCounters.metered(ledger)
+        XCTAssertTrue(status.stdout.contains("\"spent\":\(spent)") || status.stdout.contains("\"spent\" : \(spent)"),
+                      "status sums both families: \(spent) in \(status.stdout.prefix(600))")
+    }
+
+    func testSwitchingTopapiToV1AndBackLosesNothingAndRefetchesNothingFinal() throws {
+        let instances = JobFixture.generate(count: 120, days: 30, seed: 41, nowMs: wallClockMs())
+        let job = try JobFixture(instances: instances)
+        let sim = job.simulator
+        let conn = try job.connect()
+        var r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        try job.assertTableEqualsTruth(conn, "topapi")
+
+        for (round, api) in [(1, "v1"), (2, "topapi"), (3, "v1")] {
+            try useAPI(job, api)
+            job.advance(Self.day)
+            let open = sim.instances().filter { !$0.isFinal }.map(\.id)
+            for id in open.prefix(max(1, open.count / 3)) { sim.update(id) { $0.close(atMs: job.nowMs() - 60_000) } }
+            sim.add(newInstances(job, 5, seed: 500 + UInt64(round)))
+            let finalBefore = try finalIds(conn)
+            let markBefore = try job.watermark(conn)
+            sim.resetCounters()
+            r = try job.run(["sync"])
+            XCTAssertEqual(r.code, 0, "\(api): \(r.stderr)")
+            try job.assertTableEqualsTruth(conn, "round \(round), \(api)")
+            for id in finalBefore { XCTAssertEqual(sim.getCalls(for: id), 0, "round \(round) (\(api)): final \(id) re-fetched") }
+            XCTAssertGreaterThan(try XCTUnwrap(job.watermark(conn)), try XCTUnwrap(markBefore), "round \(round): the watermark moves on")
+            XCTAssertEqual(api == "v1" ? sim.calls(.listids) : sim.calls(.v1Query), 0, "round \(round): only \(api) lists")
+            // The token of a day ago has expired: one new one, from the family in use.
+            XCTAssertLessThanOrEqual(sim.calls(.token) + sim.calls(.v1Token), 1, "round \(round): one token request at most")
+        }
+    }
+}
