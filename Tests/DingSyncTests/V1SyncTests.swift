@@ -99,4 +99,29 @@ final class V1SyncTests: XCTestCase {
             XCTAssertLessThanOrEqual(sim.calls(.token) + sim.calls(.v1Token), 1, "round \(round): one token request at most")
         }
     }
+
+    func testCheckAndFieldsWorkWithV1AndCheckNamesTheAPIAndThePermission() throws {
+        let job = try JobFixture(instances: JobFixture.generate(count: 30, days: 5))
+        try useAPI(job, "v1")
+        let good = try job.run(["check"])
+        XCTAssertEqual(good.code, 0, good.stdout + good.stderr)
+        let lines = Dictionary(uniqueKeysWithValues: OperatorCommandTests.checkLines(good.stdout))
+        XCTAssertTrue(lines["token"]?.hasPrefix("ok (api v1: from \(job.simulator.baseURL)") ?? false, good.stdout)
+        XCTAssertTrue(lines["v1 query"]?.contains("the app may list by status") ?? false, good.stdout)
+        XCTAssertNil(lines["listids"], "a v1 job does not check the legacy listing")
+        XCTAssertGreaterThan(job.simulator.calls(.v1Query), 0)
+        XCTAssertEqual(job.simulator.calls(.listids), 0)
+
+        let fields = try job.run(["fields", "--sample", "2"])
+        XCTAssertEqual(fields.code, 0, fields.stderr)
+        XCTAssertTrue(fields.stdout.contains("充值金额"), fields.stdout)
+
+        // The app lacks the workflow permission: 77, and the line says which.
+        job.simulator.setFaults({ var f = FaultOptions(); f.permissionDenied = true; return f }())
+        let denied = try job.run(["check"])
+        XCTAssertEqual(denied.code, 77, denied.stdout + denied.stderr)
+        let deniedLines = Dictionary(uniqueKeysWithValues: OperatorCommandTests.checkLines(denied.stdout))
+        XCTAssertTrue(deniedLines["v1 query"]?.contains("AccessTokenPermissionDenied") ?? false, denied.stdout)
+        XCTAssertTrue(deniedLines["v1 query"]?.contains("qyapi_get_process") ?? false, denied.stdout)
+    }
 }

@@ -62,23 +62,33 @@ public enum CheckCommandBody {
     }
 
     private static func dingtalk(_ context: RunContext, _ r: inout Report) {
+        let dt = context.config.dingtalk
+        let v1 = dt.api == .v1
+        let listing = v1 ? "v1 query" : "listids"
         let client: DingTalkClient
         do { client = try OperatorSupport.client(context) } catch { r.fail("token", error); return }
         do {
             _ = try client.token()
-            r.ok("token", "from \(context.config.dingtalk.baseURL)")
+            // Which family the job talks to: the two differ in host, permission and economy.
+            r.ok("token", v1 ? "api v1: from \(dt.v1BaseURL); ids listed by status there, details by the legacy get at \(dt.baseURL)"
+                             : "api topapi: from \(dt.baseURL)")
         } catch {
             r.fail("token", OperatorSupport.failure(error, doing: "getting an access token"))
-            r.skip("listids", "no token")
+            r.skip(listing, "no token")
             return
         }
         let now = context.clock.nowMs()
         let days = min(context.config.sync.windowDays, 30)
         do {
-            let page = try client.listIds(startMs: now - Int64(days) * WindowPlanner.dayMs, endMs: now, cursor: 0)
-            r.ok("listids", "\(page.ids.count) id(s) on the first page of the last \(days) days\(page.nextCursor != nil ? ", more pages" : "")")
+            // v1: the status-filtered listing the sync relies on, so a missing workflow
+            // permission shows here, not at 2 a.m.
+            let page = try client.listIds(startMs: now - Int64(days) * WindowPlanner.dayMs, endMs: now, cursor: 0,
+                                          statuses: v1 ? Planner.openStatuses : [])
+            let what = v1 ? "open id(s)" : "id(s)"
+            let permission = v1 ? "; the app may list by status (workflow permission granted)" : ""
+            r.ok(listing, "\(page.ids.count) \(what) on the first page of the last \(days) days\(page.nextCursor != nil ? ", more pages" : "")\(permission)")
         } catch {
-            r.fail("listids", OperatorSupport.failure(error, doing: "listing instances"))
+            r.fail(listing, OperatorSupport.failure(error, doing: "listing instances"))
         }
     }
 

@@ -28,8 +28,8 @@ public enum MetricsFile {
                [("listed", s.listed), ("fetched", s.fetched), ("written", s.written), ("skipped", s.skipped),
                 ("rejected", s.rejected), ("failed", s.failed)].map { ("stage=\"\($0.0)\"", "\($0.1)") })
         metric("dingsync_api_calls_total", "DingTalk API calls made in the last run, by API.",
-               [("token", s.calls.token), ("listids", s.calls.listids), ("get", s.calls.get),
-                (V1Codec.queryAPI, s.calls.v1Query), (V1Codec.getAPI, s.calls.v1Get)]
+               ([("token", s.calls.token), ("listids", s.calls.listids), ("get", s.calls.get)]
+                + [(V1Codec.queryAPI, s.calls.v1Query), (V1Codec.getAPI, s.calls.v1Get)].filter { $0.1 > 0 })
                 .map { ("api=\"\($0.0)\"", "\($0.1)") })
         metric("dingsync_retries_total", "DingTalk calls retried in the last run.", [(nil, "\(s.calls.retries)")])
         metric("dingsync_run_duration_seconds", "Wall-clock duration of the last run.", [(nil, seconds(s.elapsedMs))])
