@@ -100,7 +100,8 @@ public enum V1Codec {
     /// The answer's JSON object if it is a success; otherwise the classified error.
     static func object(api: String, _ response: HTTPResponse) throws(DingTalkError) -> [String: Any] {
         let obj = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
-        if response.status == 200, let obj, (obj["success"] as? Bool) != false, obj["code"] == nil {
+        if response.status == 200, let obj, (obj["success"] as? Bool) != false, obj["code"] == nil, obj["punish"] == nil,
+           (obj["status"] as? NSNumber)?.intValue != 1111 {
             return obj
         }
         throw V1Errors.classify(api: api, status: response.status, body: response.body)

@@ -10,10 +10,18 @@ enum V1Errors {
         }
         guard let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             let head = String(decoding: body.prefix(512), as: UTF8.self).lowercased()
+            // DingTalk's IP ban is per host, whatever the family: an HTML page with HTTP 200.
+            if status == 200, head.contains("<html") || head.contains("<!doctype") {
+                return error(.ipBan, "DingTalk answered an HTML page instead of JSON: this IP is banned for a while (10,000 calls in 20 s); the run stops, cron will retry later")
+            }
             if status != 200, status < 500, head.contains("<html") || head.contains("<!doctype") {
                 return error(.configuration, "HTTP \(status) with an HTML page instead of DingTalk's JSON: check dingtalk.v1_base_url and any proxy")
             }
             return error(.transient, "HTTP \(status) with an incomplete or non-JSON body (\(body.count) bytes)")
+        }
+        if obj["punish"] != nil || (obj["status"] as? NSNumber)?.intValue == 1111 {
+            let wait = (obj["wait"] as? NSNumber)?.intValue ?? 5
+            return error(.ipBan, "DingTalk has banned this IP for about \(wait) minute(s) (too many calls); the run stops, cron will retry later")
         }
         let code = (obj["code"] as? String) ?? (obj["code"] as? NSNumber)?.stringValue ?? ""
         let message = (obj["message"] as? String) ?? ""

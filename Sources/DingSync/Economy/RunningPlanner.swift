@@ -41,10 +41,18 @@ public struct RunningPolicy: Sendable, Equatable {
 
     /// The sweep intervals times `factor`: > 1 when the budget cannot pay the policy, < 1 when
     /// it buys more. Listing and the safety net stay: they are about arrivals and DingTalk.
+    /// A budget richer than the need lists new ids more often too (every run, at the limit,
+    /// like topapi's fit). A tighter one lengthens the listing interval by the factor's square
+    /// root only: the first economy benchmark kept arrivals at 50 min and starved the sweeps,
+    /// which left closes days late (close p95 415 h); a missing row is what readers notice
+    /// first, but a close never seen is worse.
     public func scaled(by factor: Double) -> RunningPolicy {
         var p = self
-        p.youngIntervalMs = Int64((Double(youngIntervalMs) * factor).rounded())
-        p.tailIntervalMs = Int64((Double(tailIntervalMs) * factor).rounded())
+        // Under a minute is "every run": no cron fires more often than that.
+        func s(_ v: Int64, _ f: Double) -> Int64 { let x = Int64((Double(v) * f).rounded()); return x < Self.minute ? 0 : x }
+        p.youngIntervalMs = s(youngIntervalMs, factor)
+        p.tailIntervalMs = s(tailIntervalMs, factor)
+        p.listIntervalMs = s(listIntervalMs, factor <= 1 ? factor : factor.squareRoot())
         return p
     }
 
@@ -57,19 +65,19 @@ public struct RunningPolicy: Sendable, Equatable {
         return Int(need.rounded(.up))
     }
 
-    /// The scaling whose need fills the planned share of the budget: fresher sweeps when the
-    /// budget allows (down to a tenth of the intervals), slower ones when it binds (up to four
-    /// times). Returns the factor, the policy and the unscaled need.
+    /// The scaling whose need fills the planned share of the budget: fresher sweeps (and
+    /// listings) when the budget allows, down to every run; slower sweeps when it binds (up to
+    /// four times). Returns the factor, the policy and the unscaled need.
     public func fitted(arrivalsPerMonth: Int, sliceAgesMs: [Int64], budget: Int) -> (scale: Double, policy: RunningPolicy, need: Int) {
         let target = RevisitPolicy.plannedShare * Double(max(0, budget))
         let need = monthlyNeed(arrivalsPerMonth: arrivalsPerMonth, sliceAgesMs: sliceAgesMs)
         func fits(_ f: Double) -> Bool {
             Double(scaled(by: f).monthlyNeed(arrivalsPerMonth: arrivalsPerMonth, sliceAgesMs: sliceAgesMs)) <= target
         }
-        var lo = 0.1, hi = 4.0
+        var lo = 0.001, hi = 4.0
         if fits(lo) { return (lo, scaled(by: lo), need) }
         if !fits(hi) { return (hi, scaled(by: hi), need) }
-        while hi - lo > 1e-3 {
+        while hi - lo > 1e-4 {
             let mid = (lo + hi) / 2
             if fits(mid) { hi = mid } else { lo = mid }
         }
@@ -95,19 +103,18 @@ extension Planner {
     /// The open rows as slices, in creation order, each with how overdue it is.
     static func slices(_ snapshot: JobSnapshot, nowMs: Int64, settings: Settings, policy: RunningPolicy) -> [RunningSlice] {
         let owed = Set(snapshot.pending.map(\.id))
+        // Youngest first: a page costs one call however few ids it holds, so each slice takes a
+        // full page of rows from the young end, and older rows that share a page with young
+        // ones are checked at the young pace for nothing.
         let rows = snapshot.open.filter { !owed.contains($0.id) && nowMs - $0.createdMs <= settings.resyncOpenMs }
-            .sorted { ($0.createdMs, $0.id) < ($1.createdMs, $1.id) }
+            .sorted { ($0.createdMs, $0.id) > ($1.createdMs, $1.id) }
         var out: [RunningSlice] = []
         var i = 0
         while i < rows.count {
             var j = i + 1
-            // A slice ends at a page's worth of rows, at DingTalk's window limit, and where its
-            // rows' intervals differ by more than half: old rows sharing a slice with young ones
-            // would be listed at the young rows' pace.
-            let oldest = policy.sweepInterval(ageMs: nowMs - rows[i].createdMs)
-            while j < rows.count, j - i < policy.sliceRows, rows[j].createdMs - rows[i].createdMs <= policy.maxSliceSpanMs,
-                  2 * policy.sweepInterval(ageMs: nowMs - rows[j].createdMs) >= oldest { j += 1 }
-            let part = rows[i..<j]
+            // A slice ends at a page's worth of rows, or at DingTalk's window limit.
+            while j < rows.count, j - i < policy.sliceRows, rows[i].createdMs - rows[j].createdMs <= policy.maxSliceSpanMs { j += 1 }
+            let part = rows[i..<j].reversed()
             let fresh = part.map { max($0.checkedMs, $0.confirmedMs ?? 0) }.min()!
             let youngest = part.map(\.createdMs).max()!
             let interval = policy.sweepInterval(ageMs: nowMs - youngest)
@@ -117,7 +124,7 @@ extension Planner {
                                     priority: ratioOf(nowMs - fresh, interval, never: false)))
             i = j
         }
-        return out
+        return out.reversed()
     }
 
     /// v1 only: the slices to list now, most overdue first, as many as the allowance pays for

@@ -50,6 +50,9 @@ final class JobFixture {
         // The pipeline's correctness tests run with a professional edition's budget, which buys
         // every-run freshness; the economy tests set their own tight budgets.
         dingtalk["monthly_call_budget"] = 1_000_000
+        // DINGSYNC_TEST_API=v1 runs any suite against the v1 backend (issue 11: the end-to-end,
+        // fault, kill and bad-input tests must pass for both APIs).
+        if let api = e["DINGSYNC_TEST_API"] { dingtalk["api"] = api }
         config["dingtalk"] = dingtalk
         var sync = config["sync"] as! [String: Any]
         let oldest = instances.map(\.createTimeMs).min() ?? simulatorOptions.now()
