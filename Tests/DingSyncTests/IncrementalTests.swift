@@ -82,7 +82,7 @@ final class IncrementalTests: XCTestCase {
         sim.resetCounters()
         try syncAndCheck("no change")
         XCTAssertEqual(sim.calls(.get), 0, "a no-change run spends no get on final instances")
-        XCTAssertGreaterThan(sim.calls(.listids), 0)
+        XCTAssertGreaterThan(sim.listingCalls, 0)
     }
 
     /// SIGKILL at several points of a run; every re-run resumes, and the watermark never vouches
@@ -102,7 +102,7 @@ final class IncrementalTests: XCTestCase {
             sim.resetCounters()
             let run = try job.start(["sync"])
             if killAt == 0 {
-                run.wait { sim.calls(.listids) >= 1 }
+                run.wait { sim.listingCalls >= 1 }
             } else {
                 XCTAssertTrue(run.wait { sim.calls(.get) >= killAt }, "run ended before \(killAt) gets")
             }
@@ -148,7 +148,7 @@ final class IncrementalTests: XCTestCase {
         let r = try job.run(["sync"])
         XCTAssertEqual(r.code, 0, r.stderr)
         XCTAssertEqual(job.simulator.calls(.get), 10_050, "every id fetched exactly once")
-        XCTAssertGreaterThan(job.simulator.calls(.listids), 10_000 / 20, "the cap forced a re-list")
+        XCTAssertGreaterThan(job.simulator.listingCalls, 10_000 / 20, "the cap forced a re-list")
         try job.assertTableEqualsTruth(nil, "10,050 in one window")
     }
 
@@ -172,7 +172,7 @@ final class IncrementalTests: XCTestCase {
         let refused = try job.run(["sync"])
         XCTAssertEqual(refused.code, 75, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("dingsync: error: another run of job wan-recharge is in progress"), refused.stderr)
-        XCTAssertEqual(job.simulator.calls(.listids) + job.simulator.calls(.get), 0, "a refused run calls no approval API")
+        XCTAssertEqual(job.simulator.approvalCalls, 0, "a refused run calls no approval API")
         XCTAssertEqual(try holder.query("SELECT COUNT(*) FROM master_wan_recharge").first, ["0"])
 
         XCTAssertEqual(try holder.query("SELECT RELEASE_LOCK('dingsync:wan-recharge')").first, ["1"])
@@ -198,6 +198,6 @@ final class IncrementalTests: XCTestCase {
         XCTAssertEqual(backfill.code, 78, backfill.stderr)
         XCTAssertTrue(backfill.stderr.contains("--from"), backfill.stderr)
         XCTAssertTrue(allowed.contains { backfill.stderr.contains($0) }, "names the allowed date \(allowed): \(backfill.stderr)")
-        XCTAssertEqual(job.simulator.calls(.listids), 0, "refused before calling DingTalk")
+        XCTAssertEqual(job.simulator.listingCalls, 0, "refused before calling DingTalk")
     }
 }

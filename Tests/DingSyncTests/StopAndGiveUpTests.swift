@@ -12,6 +12,9 @@ final class StopAndGiveUpTests: XCTestCase {
     /// refused for permission: the run ends with 77 within seconds, not after the back-offs,
     /// and starts no call after the refusal beyond the ones already in flight.
     func testAFatalAnswerStopsTheRunWithinSeconds() throws {
+        // With v1, a legacy get refused for permission falls back to v1's GET (dingtalk-api-v1.md)
+        // rather than ending the run; V1SyncTests covers a refusal of the v1 family itself.
+        try XCTSkipIf(TestAPI.isV1, "v1 falls back to its own GET on a legacy permission refusal")
         var options = SimulatorOptions()
         options.latencyMs = 50
         let instances = JobFixture.generate(count: 80, days: 5, seed: 401)

@@ -14,7 +14,7 @@ final class TargetKeyTests: XCTestCase {
         let r = try job.run(["sync"])
         XCTAssertEqual(r.code, 78, r.stderr)
         XCTAssertTrue(r.stderr.contains("bfn_id") && r.stderr.contains("master_wan_recharge"), r.stderr)
-        XCTAssertEqual(job.simulator.calls(.token) + job.simulator.calls(.listids) + job.simulator.calls(.get), 0)
+        XCTAssertEqual(job.simulator.tokenCalls + job.simulator.approvalCalls, 0)
         XCTAssertEqual(try db.rows("SELECT COUNT(*) FROM master_wan_recharge").first?.first, "0")
     }
 
@@ -41,6 +41,6 @@ final class TargetKeyTests: XCTestCase {
         let r = try job.run(["sync"])
         XCTAssertEqual(r.code, 78, r.stderr)
         XCTAssertTrue(r.stderr.contains("bfn_id"), r.stderr)
-        XCTAssertEqual(job.simulator.calls(.token) + job.simulator.calls(.listids) + job.simulator.calls(.get), 0)
+        XCTAssertEqual(job.simulator.tokenCalls + job.simulator.approvalCalls, 0)
     }
 }

@@ -110,3 +110,15 @@ final class TestClockOffset: @unchecked Sendable {
     var ms: Int64 { lock.lock(); defer { lock.unlock() }; return value }
     func add(_ delta: Int64) { lock.lock(); value += delta; lock.unlock() }
 }
+
+/// Tests that count calls work for either backend (`DINGSYNC_TEST_API`): v1 lists with
+/// `instanceIds/query` where topapi uses `listids`.
+extension DingTalkSimulator {
+    var listingCalls: Int { calls(.listids) + calls(.v1Query) }
+    var approvalCalls: Int { listingCalls + calls(.get) + calls(.v1Get) }
+    var tokenCalls: Int { calls(.token) + calls(.v1Token) }
+}
+
+enum TestAPI {
+    static var isV1: Bool { TestEnvironment.env["DINGSYNC_TEST_API"] == "v1" }
+}
