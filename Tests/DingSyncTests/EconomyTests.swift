@@ -59,7 +59,7 @@ final class EconomyTests: XCTestCase {
         let summaryFile = job.dir.appendingPathComponent("summary.json")
         let first = try job.run(["sync", "--summary-json", summaryFile.path])
         XCTAssertEqual(first.code, 0, first.stderr)
-        let spent = job.simulator.calls(.listids) + job.simulator.calls(.get)
+        let spent = job.simulator.listingCalls + job.simulator.calls(.get)
         XCTAssertLessThanOrEqual(spent, 40)
         XCTAssertGreaterThan(spent, 0)
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: summaryFile))
@@ -102,7 +102,7 @@ final class EconomyTests: XCTestCase {
         XCTAssertEqual(try job.run(["sync"]).code, 0)
         XCTAssertEqual(try job.run(["sync"]).code, 0)
         XCTAssertEqual(try job.run(["sync"]).code, 0)
-        XCTAssertEqual(job.simulator.calls(.token), 1, "one token for three runs")
+        XCTAssertEqual(job.simulator.tokenCalls, 1, "one token for three runs")
         // 200 more instances: the token dies after 250 calls (about 105 were made by the three
         // runs above), mid-run, with 8 workers in flight.
         var g = ReferenceFormGenerator(seed: 306)
@@ -110,7 +110,7 @@ final class EconomyTests: XCTestCase {
         job.simulator.resetCounters()
         let r = try job.run(["sync"])
         XCTAssertEqual(r.code, 0, r.stderr)
-        XCTAssertEqual(job.simulator.calls(.token), 1, "one refresh however many workers hit the expiry: \(r.stderr)")
+        XCTAssertEqual(job.simulator.tokenCalls, 1, "one refresh however many workers hit the expiry: \(r.stderr)")
         try job.assertTableEqualsTruth(nil, "after the refresh")
     }
 }

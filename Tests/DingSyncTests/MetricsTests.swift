@@ -136,7 +136,7 @@ final class MetricsTests: XCTestCase {
     /// metric's samples, `name{label="value",...} number` lines. Returns series → value.
     static func parse(_ text: String) throws -> [String: Double] {
         guard text.hasSuffix("\n") else { throw ParseError(line: "no final newline") }
-        let sample = try Regex(#"^([a-z_]+)\{job="(?:[^"\\]|\\.)*"(?:,[a-z]+="[a-z]+")*\} (-?[0-9]+(?:\.[0-9]+)?)$"#)
+        let sample = try Regex(#"^([a-z_]+)\{job="(?:[^"\\]|\\.)*"(?:,[a-z]+="[a-z0-9_]+")*\} (-?[0-9]+(?:\.[0-9]+)?)$"#)
         var described: Set<String> = [], typed: Set<String> = [], out: [String: Double] = [:]
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             let l = String(line)

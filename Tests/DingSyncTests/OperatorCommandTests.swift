@@ -115,7 +115,7 @@ final class OperatorCommandTests: XCTestCase {
     func testCheckPrintsOneLinePerCheckAndFailsWithTheRightCode() throws {
         let job = try JobFixture(instances: JobFixture.generate(count: 10, days: 5))
         let db = try XCTUnwrap(job.database)
-        let names = ["environment", "config", "token", "listids", "mysql", "target table", "table charset", "columns", "primary key", "state tables"]
+        let names = ["environment", "config", "token", Self.listing, "mysql", "target table", "table charset", "columns", "primary key", "state tables"]
 
         let good = try job.run(["check"])
         XCTAssertEqual(good.code, 0, good.stdout + good.stderr)
@@ -127,7 +127,7 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(badSecret.code, 77, badSecret.stdout + badSecret.stderr)
         let bad = Dictionary(uniqueKeysWithValues: Self.checkLines(badSecret.stdout))
         XCTAssertTrue(bad["token"]?.hasPrefix("FAIL") ?? false, badSecret.stdout)
-        XCTAssertTrue(bad["listids"]?.hasPrefix("skipped") ?? false, badSecret.stdout)
+        XCTAssertTrue(bad[Self.listing]?.hasPrefix("skipped") ?? false, badSecret.stdout)
         XCTAssertTrue(bad["mysql"]?.hasPrefix("ok") ?? false, "later checks still run")
         XCTAssertEqual(badSecret.stderrLines.filter { $0.hasPrefix("dingsync: error:") }.count, 1)
         XCTAssertFalse((badSecret.stdout + badSecret.stderr).contains("wrong-secret-value"))
@@ -167,7 +167,7 @@ final class OperatorCommandTests: XCTestCase {
         let lines = Dictionary(uniqueKeysWithValues: Self.checkLines(result.stdout))
         XCTAssertEqual(lines["mysql"], "skipped (no mysql section)")
         XCTAssertEqual(lines["columns"], "skipped (no mysql section)")
-        XCTAssertTrue(lines["listids"]?.hasPrefix("ok") ?? false)
+        XCTAssertTrue(lines[Self.listing]?.hasPrefix("ok") ?? false)
 
         var env = job.env
         env.removeValue(forKey: "DINGTALK_APP_SECRET")
@@ -195,6 +195,9 @@ final class OperatorCommandTests: XCTestCase {
     }
 
     /// `check` lines as (name, outcome).
+    /// The listing check's name: v1 lists by status (`DINGSYNC_TEST_API=v1`).
+    static var listing: String { TestAPI.isV1 ? "v1 query" : "listids" }
+
     static func checkLines(_ stdout: String) -> [(String, String)] {
         stdout.split(separator: "\n").map { line in
             let name = String(line.prefix(16)).trimmingCharacters(in: .whitespaces)

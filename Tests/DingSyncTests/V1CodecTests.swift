@@ -105,6 +105,16 @@ final class V1CodecTests: XCTestCase {
         XCTAssertEqual(cls(500, "SystemBusy"), .transient)
         XCTAssertEqual(V1Errors.classify(api: V1Codec.getAPI, status: 400, body: Data(#"{"code":"InvalidParameter"}"#.utf8)).errorClass,
                        .instance, "a refused id concerns that instance only")
+        // The token request refused for its credentials: 77, as legacy's 40089 (found running
+        // check's bad-secret test against v1, which said 78).
+        let creds = V1Errors.classify(api: V1Codec.tokenAPI, status: 400, body: Data(#"{"code":"invalidClientIdOrSecret","message":"m"}"#.utf8))
+        XCTAssertEqual(creds.errorClass, .permission)
+        XCTAssertEqual(creds.exitStatus, .permission)
+        XCTAssertEqual(V1Errors.classify(api: V1Codec.tokenAPI, status: 503, body: Data(#"{"code":"ServiceUnavailable"}"#.utf8)).errorClass, .transient)
+        XCTAssertEqual(V1Errors.classify(api: V1Codec.tokenAPI, status: 429, body: Data(#"{"code":"Throttling"}"#.utf8)).errorClass, .throttled)
+        // DingTalk's IP ban, whichever family meets it.
+        XCTAssertEqual(V1Errors.classify(api: V1Codec.queryAPI, status: 200, body: Data("<html><body>banned</body></html>".utf8)).errorClass, .ipBan)
+        XCTAssertEqual(V1Errors.classify(api: V1Codec.queryAPI, status: 200, body: Data(#"{"status":1111,"punish":"deny","wait":5}"#.utf8)).errorClass, .ipBan)
     }
 
     func testTruncatedAndUnknownAnswers() {

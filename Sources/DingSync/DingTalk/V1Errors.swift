@@ -42,6 +42,9 @@ enum V1Errors {
     }
 
     static func errorClass(api: String, status: Int, code: String) -> DingTalkError.Class {
+        // The token request itself refused: wrong app key or secret, which no new token fixes.
+        if api == V1Codec.tokenAPI, status < 500, status != 429, !code.hasPrefix("Throttling"),
+           !code.hasPrefix("Forbidden.AccessDenied.QpsLimit") { return .permission }
         if status == 401 || code == "InvalidAuthentication" { return .token }
         if status == 429 || code.hasPrefix("Forbidden.AccessDenied.QpsLimit") || code.hasPrefix("Throttling") { return .throttled }
         if code == "Forbidden.AccessDenied.ApiCountLimitForOrg" { return .quota }
