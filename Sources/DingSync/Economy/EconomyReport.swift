@@ -43,7 +43,8 @@ public struct EconomyReport: Sendable, Codable, Equatable {
             appKeyJobs: try store.appMonthCalls(appKeyId: appKeyId, month: month.description),
             monthlyNeed: plan.monthlyNeed, openInstances: snapshot.open.count,
             owed: snapshot.pending.filter { $0.reason != .abandoned }.count, dueNow: plan.gets.count,
-            oldestUncheckedMs: snapshot.open.map(\.checkedMs).min(),
+            // v1: a RUNNING listing that returned the row checked it as well as a get would have.
+            oldestUncheckedMs: snapshot.open.map { config.dingtalk.api == .v1 ? max($0.checkedMs, $0.confirmedMs ?? 0) : $0.checkedMs }.min(),
             abandoned: snapshot.pending.filter { $0.reason == .abandoned }.count,
             quotaBlockedUntilMs: block.flatMap { $0.untilMs > nowMs ? $0.untilMs : nil })
     }

@@ -115,13 +115,14 @@ extension Planner {
             // A slice ends at a page's worth of rows, or at DingTalk's window limit.
             while j < rows.count, j - i < policy.sliceRows, rows[i].createdMs - rows[j].createdMs <= policy.maxSliceSpanMs { j += 1 }
             let part = rows[i..<j].reversed()
-            let fresh = part.map { max($0.checkedMs, $0.confirmedMs ?? 0) }.min()!
             let youngest = part.map(\.createdMs).max()!
-            let interval = policy.sweepInterval(ageMs: nowMs - youngest)
+            // Due when one of its rows is, each by the interval of its own age: slices are cut
+            // afresh each run, and an old row that now shares a page with young ones must not
+            // make the slice due at the young pace (it is checked along with them for free).
+            let ratio = part.map { ratioOf(nowMs - max($0.checkedMs, $0.confirmedMs ?? 0), policy.sweepInterval(ageMs: nowMs - $0.createdMs), never: false) }.max()!
             // Stored creation times may be truncated (to the second by the legacy get, to the
             // minute by v1's): the window reaches a minute past the last row.
-            out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + 59_999, ids: part.map(\.id),
-                                    priority: ratioOf(nowMs - fresh, interval, never: false)))
+            out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + 59_999, ids: part.map(\.id), priority: ratio))
             i = j
         }
         return out.reversed()

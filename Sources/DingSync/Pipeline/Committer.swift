@@ -90,7 +90,8 @@ final class Committer {
         let present = Set(listed)
         let confirmed = slice.ids.filter(present.contains)
         let closed = slice.ids.filter { !present.contains($0) }
-        let others = listed.filter { !Set(slice.ids).contains($0) }
+        let settles = Set(slice.ids)
+        let others = listed.filter { !settles.contains($0) }
         let now = clock.nowMs()
         var written = ledgered
         var unknown = 0

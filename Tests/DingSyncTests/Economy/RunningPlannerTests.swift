@@ -74,6 +74,17 @@ final class RunningPlannerTests: XCTestCase {
         }
     }
 
+    func testAnOldRowSharingAPageWithYoungOnesIsDueAtItsOwnPace() {
+        for (oldConfirmedAgo, due) in [(7 * Self.hour, false), (47 * Self.hour, false), (49 * Self.hour, true)] {
+            let young = open(5, createdAgo: Self.day, checkedAgo: Self.hour)
+            let old = OpenInstance(id: "old", createdMs: Self.now - 60 * Self.day, checkedMs: Self.now - 50 * Self.day,
+                                   confirmedMs: Self.now - oldConfirmedAgo)
+            let slices = Planner.slices(JobSnapshot(open: young + [old]), nowMs: Self.now, settings: settings(), policy: RunningPolicy())
+            XCTAssertEqual(slices.count, 1, "six rows share one page")
+            XCTAssertEqual(slices[0].priority >= 1, due, "old row confirmed \(oldConfirmedAgo / Self.hour) h ago")
+        }
+    }
+
     func testSlicesLeaveTheAllowanceToOwedGetsAndAreOrderedByHowOverdue() {
         let young = open(19, createdAgo: Self.day, checkedAgo: 30 * Self.hour, prefix: "y")       // 5x overdue
         let old = open(10, createdAgo: 60 * Self.day, checkedAgo: 3 * Self.day, prefix: "t")       // 1.5x overdue
