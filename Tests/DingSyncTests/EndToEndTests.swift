@@ -190,7 +190,7 @@ final class ReconciliationTests: XCTestCase {
         job.simulator.resetCounters()
         XCTAssertEqual(try job.run(["sync"]).code, 65)
         XCTAssertEqual(job.simulator.getCalls(for: victim), 0)
-        job.advance(7 * 3_600_000)
+        job.advance(13 * 3_600_000)  // past the 12 h gone retry
         let second = try job.run(["sync"])
         XCTAssertEqual(second.code, 0, second.stderr)
         XCTAssertTrue(try job.rejects(conn).isEmpty)
@@ -214,7 +214,7 @@ final class ReconciliationTests: XCTestCase {
         XCTAssertNotNil(try job.watermark(conn))
         XCTAssertEqual(try conn.query("SELECT COUNT(*) FROM master_wan_recharge WHERE bfn_id = '\(modification.id)'").first?.first, "1")
 
-        job.advance(7 * 3_600_000)
+        job.advance(13 * 3_600_000)  // past the 12 h gone retry
         let second = try job.run(["sync"])
         XCTAssertEqual(second.code, 0, second.stderr)
         try job.assertTableEqualsTruth(conn, "after the original went through")
