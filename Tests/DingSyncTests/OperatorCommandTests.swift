@@ -82,7 +82,8 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(printed.code, 0, printed.stderr)
         for text in ["CREATE TABLE IF NOT EXISTS `master_wan_recharge`", "`bfn_id`", "VARCHAR(128) NOT NULL",
                      "DECIMAL(18,2)", "DATETIME", "PRIMARY KEY (`bfn_id`)", "CHARSET=utf8mb4", "COMMENT '充值金额'",
-                     "`dingsync_state`", "`dingsync_instances`", "`dingsync_rejects`", "`dingsync_runs`"] {
+                     "`dingsync_state`", "`dingsync_instances`", "`dingsync_rejects`", "`dingsync_runs`",
+                     "`dingsync_pending`", "`dingsync_ledger`", "`dingsync_schedule`", "`dingsync_app`"] {
             XCTAssertTrue(printed.stdout.contains(text), "schema output lacks \(text)")
         }
         XCTAssertTrue(try db.rows("SHOW TABLES LIKE 'dingsync_%'").isEmpty, "schema without --apply changes nothing")
@@ -102,7 +103,7 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(types["recharge_amount"], "decimal(18,2)")
         XCTAssertEqual(types["create_time"], "datetime")
         XCTAssertEqual(types["department"], "text")
-        XCTAssertEqual(try db.rows("SHOW TABLES LIKE 'dingsync_%'").count, 4)
+        XCTAssertEqual(try db.rows("SHOW TABLES LIKE 'dingsync_%'").count, 8, "every state table, the economy's included")
 
         let again = try job.run(["schema", "--apply"])
         XCTAssertEqual(again.code, 0, again.stderr)

@@ -26,6 +26,22 @@ public enum ConfigLoader {
         throw .config("config \(source): \(head)\(list.joined(separator: "; "))")
     }
 
+    /// The environment variables a config file names: those without a default (required) and
+    /// those with one, found by the same interpolation loading uses; nil when the file cannot
+    /// be read or is not JSON (loading then reports why).
+    public static func variables(path: String, env: [String: String]) -> (required: [String], optional: [String])? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
+        let problems = ConfigProblems()
+        _ = build(root, problems: problems, env: env)
+        let required = problems.references.filter { !$0.hasDefault }.map(\.name)
+        var optional: [String] = []
+        for r in problems.references where r.hasDefault && !required.contains(r.name) && !optional.contains(r.name) {
+            optional.append(r.name)
+        }
+        return (required.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }, optional)
+    }
+
     private static func build(_ root: JSONValue, problems: ConfigProblems, env: [String: String]) -> JobConfig? {
         guard var r = ConfigReader(root, path: "", problems: problems, env: env) else {
             problems.add("(top level)", "must be a JSON object")
