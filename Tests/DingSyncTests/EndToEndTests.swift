@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// The built executable against the loopback simulator (through libcurl) and a real MariaDB.
-final class EndToEndTests: XCTestCase {
+class EndToEndTests: XCTestCase {
     func testSyncWritesEveryColumnOfEveryRow() throws {
         let instances = JobFixture.generate(count: 300, days: 40)
         let job = try JobFixture(instances: instances)
@@ -159,7 +159,7 @@ final class EndToEndTests: XCTestCase {
 
 /// Reconciliation of a window: a listed id whose `get` fails is fetched once more in the same
 /// run; only a second failure makes it a recorded reject, retried by the next run.
-final class ReconciliationTests: XCTestCase {
+class ReconciliationTests: XCTestCase {
     func testAGetThatFailsOnceIsFetchedAgainBeforeTheWindowCounts() throws {
         let instances = JobFixture.generate(count: 60, days: 10, seed: 21)
         let job = try JobFixture(instances: instances)
