@@ -116,7 +116,7 @@ final class OperatorCommandTests: XCTestCase {
     func testCheckPrintsOneLinePerCheckAndFailsWithTheRightCode() throws {
         let job = try JobFixture(instances: JobFixture.generate(count: 10, days: 5))
         let db = try XCTUnwrap(job.database)
-        let names = ["environment", "config", "token", "listids", "mysql", "target table", "table charset", "columns", "primary key", "state tables"]
+        let names = ["environment", "config", "token", "listids", "mysql", "tls", "target table", "table charset", "columns", "primary key", "state tables"]
 
         let good = try job.run(["check"])
         XCTAssertEqual(good.code, 0, good.stdout + good.stderr)

@@ -88,6 +88,8 @@ public enum CheckCommandBody {
         do {
             db = try Database.connect(m)
             r.ok("mysql", "\(m.user)@\(m.socket ?? "\(m.host):\(m.port)")/\(m.database), server \(db.serverVersion)")
+            r.ok("tls", db.tlsCipher.map { "cipher \($0), mode \(m.tls.mode.rawValue)" }
+                ?? (m.socket != nil ? "not encrypted: Unix socket" : "not encrypted, mode \(m.tls.mode.rawValue)"))
         } catch {
             r.fail("mysql", error)
             for name in ["target table", "table charset", "columns", "primary key", "state tables"] { r.skip(name, "no connection") }
