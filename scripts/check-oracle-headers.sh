@@ -91,7 +91,7 @@ if grep -rn 'MYSQL_OPT_RECONNECT' "$REPO/Sources" --include='*.swift' --include=
 fi
 
 cc -std=c11 -fsyntax-only -Wall -Werror=implicit-function-declaration -Werror=int-conversion \
-    -Werror=incompatible-pointer-types -I"$TMP" -I"$INC" -I"$INC/mysql" "$TMP/use-every-wrapper.c"
+    -Werror=incompatible-pointer-types -I"$TMP" -I"$INC" -I"$INC/mysql" -I"$INC/.." "$TMP/use-every-wrapper.c"
 family="$(printf '#include <mysql.h>\n#ifdef MARIADB_PACKAGE_VERSION_ID\nMariaDB Connector/C MARIADB_PACKAGE_VERSION_ID\n#else\nOracle LIBMYSQL_VERSION_ID\n#endif\n' |
-          cc -E -P -I"$TMP" -I"$INC" -I"$INC/mysql" -x c - | tail -n 1)"
+          cc -E -P -I"$TMP" -I"$INC" -I"$INC/mysql" -I"$INC/.." -x c - | tail -n 1)"
 echo "check-oracle-headers: shim.h compiles against $INC ($family)"
