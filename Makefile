@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: all deps build release test demo bench bench-economy db-start db-stop clean
+.PHONY: all deps build release test demo bench bench-economy check-oracle db-start db-stop clean
 
 all: build
 
@@ -34,6 +34,11 @@ demo: build
 
 bench: release
 	@scripts/bench.sh
+
+# Compiles the MySQL layer against Oracle's libmysqlclient headers (downloaded from Debian
+# unstable into .build/oracle-client; compile only). Not part of `test`: it needs the network.
+check-oracle: deps
+	@scripts/oracle-client-check.sh
 
 db-start: deps
 	@scripts/mariadb.sh start

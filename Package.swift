@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
@@ -31,7 +32,7 @@ let package = Package(
         .target(name: "DingSyncMapping"),
         .target(name: "DingSync", dependencies: [
             "HTTPClient", "MySQLClient", "DingSyncMapping", .product(name: "Logging", package: "swift-log"),
-            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "DingTalkSimulator", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "dingsync", dependencies: [

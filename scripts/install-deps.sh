@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # default-libmysqlclient-dev: Debian's mysqlclient.pc and libmysqlclient.so (MariaDB's compat
-# package on Debian 12), which Package.swift and the CMySQL module map ask for.
-PACKAGES=(libcurl4-openssl-dev default-libmysqlclient-dev mariadb-server pkg-config)
+# package on Debian 12), which Package.swift and the CMySQL module map ask for. openssl: the
+# TLS tests make a throwaway CA and server certificate (scripts/tls-test-server.sh).
+PACKAGES=(libcurl4-openssl-dev default-libmysqlclient-dev mariadb-server pkg-config openssl)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

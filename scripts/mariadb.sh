@@ -3,7 +3,10 @@
 # own socket under /tmp, never touches the system server or other mariadbd processes.
 #   scripts/mariadb.sh start|stop|restart|status|env
 # Env: DINGSYNC_MARIADB_DIR (data dir, default <repo>/.build/mariadb),
-#      DINGSYNC_MARIADB_PORT (preferred port, default 33306; another free one if taken).
+#      DINGSYNC_MARIADB_PORT (preferred port, default 33306; another free one if taken),
+#      DINGSYNC_MARIADB_SSL_CA, DINGSYNC_MARIADB_SSL_CERT, DINGSYNC_MARIADB_SSL_KEY (PEM files:
+#      when all three are set the server offers TLS with them and refuses TCP clients that do
+#      not use it, --require-secure-transport=ON; the socket stays usable for the admin).
 set -euo pipefail
 
 SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
@@ -109,6 +112,14 @@ launch() {
                 --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=256M
                 --max-connections=500 --max-allowed-packet=256M)
     if [[ "$(id -u)" == 0 ]]; then args+=(--user=root); fi
+    if [[ -n "${DINGSYNC_MARIADB_SSL_CA:-}${DINGSYNC_MARIADB_SSL_CERT:-}${DINGSYNC_MARIADB_SSL_KEY:-}" ]]; then
+        local f
+        for f in "${DINGSYNC_MARIADB_SSL_CA:-}" "${DINGSYNC_MARIADB_SSL_CERT:-}" "${DINGSYNC_MARIADB_SSL_KEY:-}"; do
+            [[ -r "$f" ]] || die "TLS needs DINGSYNC_MARIADB_SSL_CA, _CERT and _KEY as readable files ('$f' is not)"
+        done
+        args+=(--ssl-ca="$DINGSYNC_MARIADB_SSL_CA" --ssl-cert="$DINGSYNC_MARIADB_SSL_CERT"
+               --ssl-key="$DINGSYNC_MARIADB_SSL_KEY" --require-secure-transport=ON)
+    fi
     rm -f "$PIDFILE"
     # setsid + nohup: the server must outlive this script and its terminal. Every
     # inherited descriptor above 2 is closed first: a caller that waits for EOF on a

@@ -9,8 +9,9 @@ import Foundation
 ///   3. a top-level component whose `id` is the key (older templates use the label as id);
 ///   4. a suite child whose `id` is the key.
 /// Suites are parsed only when some key is not settled by rank 1, so the common instance pays
-/// nothing for them.
-struct FormLookup: Sendable {
+/// nothing for them. `fields` uses the same flattening to show a suite's children, so what it
+/// suggests is what the mapper finds.
+public struct FormLookup: Sendable {
     /// Keys (component names or ids) the templates ask for, each with its slot number.
     let slotOfKey: [String: Int]
     let slotCount: Int
@@ -56,7 +57,7 @@ struct FormLookup: Sendable {
         return values
     }
 
-    @inline(__always) static func isNullText(_ s: String) -> Bool {
+    @inline(__always) public static func isNullText(_ s: String) -> Bool {
         s.isEmpty || (s.utf8.count == 4 && s == "null")
     }
 
@@ -100,7 +101,7 @@ struct FormLookup: Sendable {
     /// `label`, `name` or `props.label`, with its `id` or `props.id`, its `value` (a string, or any
     /// JSON re-encoded as text) and its type in `componentType`/`component_type`/`componentName`;
     /// an element's `children`, and the value of a nested `DDBizSuite`, are flattened in turn.
-    static func suiteChildren(_ raw: String) -> [FormComponent] {
+    public static func suiteChildren(_ raw: String) -> [FormComponent] {
         guard let any = try? JSONSerialization.jsonObject(with: Data(raw.utf8), options: [.fragmentsAllowed])
         else { return [] }
         var out: [FormComponent] = []

@@ -128,6 +128,8 @@ public final class DingTalkSimulator: Sendable {
     public func faultCount(_ kind: FaultKind) -> Int { state.withLock { $0.faultCounts[kind, default: 0] } }
     /// Tokens issued so far (a renewal of a still-valid token is not a new one).
     public func tokensIssued() -> Int { state.withLock { $0.tokensIssued } }
+    /// Every token value issued so far, in order: what a secrets test searches the output for.
+    public func issuedTokens() -> [String] { state.withLock { $0.issuedTokens } }
     /// The quota left, when a quota is set.
     public func quotaRemaining() -> Int? { state.withLock { $0.quotaLeft } }
 
@@ -174,6 +176,7 @@ struct SimState {
     var derivedCount: UInt64 = 0
     var token: IssuedToken?
     var tokensIssued = 0
+    var issuedTokens: [String] = []
     var tokenErrors = 0
     var banAnswers = 0
     var calls: [SimAPI: Int] = [:]

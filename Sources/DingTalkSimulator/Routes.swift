@@ -64,6 +64,7 @@ extension DingTalkSimulator {
                                 expiresAtMs: now + lifetimeMs, uses: 0)
             s.token = t
             s.tokensIssued += 1
+            s.issuedTokens.append(t.value)
             return t.value
         }
     }

@@ -1,5 +1,48 @@
 import CMySQL
 
+/// TLS to the server (config.md `mysql.tls`). Paths only: the files are read by the client
+/// library, and nothing of their content is ever put in a message.
+public struct MySQLTLS: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Never TLS.
+        case disabled
+        /// TLS when the server offers it, plain otherwise.
+        case preferred
+        /// TLS or no connection; the certificate is not checked.
+        case required
+        /// TLS with a server certificate signed by `ca`.
+        case verifyCA = "verify_ca"
+        /// As verify_ca, and the certificate names the host connected to.
+        case verifyIdentity = "verify_identity"
+
+        var shimValue: dingsync_tls_mode {
+            switch self {
+            case .disabled: DINGSYNC_TLS_DISABLED
+            case .preferred: DINGSYNC_TLS_PREFERRED
+            case .required: DINGSYNC_TLS_REQUIRED
+            case .verifyCA: DINGSYNC_TLS_VERIFY_CA
+            case .verifyIdentity: DINGSYNC_TLS_VERIFY_IDENTITY
+            }
+        }
+
+        /// The modes in which a connection without TLS is a failure.
+        public var demandsTLS: Bool { self != .disabled && self != .preferred }
+    }
+
+    public var mode: Mode
+    /// PEM file paths.
+    public var ca: String?
+    public var cert: String?
+    public var key: String?
+
+    public init(mode: Mode = .preferred, ca: String? = nil, cert: String? = nil, key: String? = nil) {
+        self.mode = mode
+        self.ca = ca
+        self.cert = cert
+        self.key = key
+    }
+}
+
 public struct MySQLOptions: Sendable {
     public var host = "127.0.0.1"
     public var port = 3306
@@ -11,11 +54,12 @@ public struct MySQLOptions: Sendable {
     public var connectTimeoutSeconds = 10
     public var readTimeoutSeconds = 60
     public var writeTimeoutSeconds = 60
+    public var tls = MySQLTLS()
 
     public init(host: String = "127.0.0.1", port: Int = 3306, socket: String? = nil,
                 user: String, password: String, database: String? = nil,
                 connectTimeoutSeconds: Int = 10, readTimeoutSeconds: Int = 60,
-                writeTimeoutSeconds: Int = 60) {
+                writeTimeoutSeconds: Int = 60, tls: MySQLTLS = MySQLTLS()) {
         self.host = host
         self.port = port
         self.socket = socket
@@ -25,6 +69,7 @@ public struct MySQLOptions: Sendable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.writeTimeoutSeconds = writeTimeoutSeconds
+        self.tls = tls
     }
 }
 
@@ -50,7 +95,9 @@ public final class MySQLConnection {
         }
         do {
             try Self.configure(handle, options)
+            try Self.configureTLS(handle, options.tls)
             try Self.connect(handle, options)
+            try Self.checkTLS(handle, options)
             self.handle = handle
             self.secret = options.password
         } catch {
@@ -68,7 +115,7 @@ public final class MySQLConnection {
     private static func configure(_ handle: UnsafeMutablePointer<MYSQL>, _ options: MySQLOptions) throws {
         func check(_ rc: Int32, _ what: String) throws {
             if rc != 0 {
-                throw MySQLError.client("cannot set connection option \(what)", code: 5009, context: "connect")
+                throw MySQLError.client("cannot set connection option \(what)", context: "connect")
             }
         }
         func seconds(_ value: Int) -> UInt32 { UInt32(clamping: max(1, value)) }
@@ -89,9 +136,35 @@ public final class MySQLConnection {
         try check(dingsync_mysql_options_uint(handle, MYSQL_OPT_PROTOCOL, protocolType.rawValue), "protocol")
     }
 
+    private static func configureTLS(_ handle: UnsafeMutablePointer<MYSQL>, _ tls: MySQLTLS) throws {
+        func check(_ rc: Int32, _ what: String) throws {
+            if rc != 0 {
+                throw MySQLError.client("the client library refused the TLS option \(what)", code: 0, context: "connect")
+            }
+        }
+        try check(dingsync_mysql_set_tls_mode(handle, tls.mode.shimValue), "mode \(tls.mode.rawValue)")
+        // With TLS disabled the files are not handed over: Connector/C would turn TLS on for them.
+        guard tls.mode != .disabled else { return }
+        if let ca = tls.ca { try check(dingsync_mysql_set_tls_ca(handle, ca), "ca") }
+        if let cert = tls.cert { try check(dingsync_mysql_set_tls_cert(handle, cert), "cert") }
+        if let key = tls.key { try check(dingsync_mysql_set_tls_key(handle, key), "key") }
+    }
+
+    /// Oracle's library refuses a plain connection itself in the demanding modes; MariaDB
+    /// Connector/C 3.x does so only with host verification (see shim.h), so the session is
+    /// checked here as well, for both: a required mode never ends up on a plain connection.
+    private static func checkTLS(_ handle: UnsafeMutablePointer<MYSQL>, _ options: MySQLOptions) throws {
+        guard options.tls.mode.demandsTLS, options.socket == nil else { return }
+        if dingsync_mysql_tls_cipher(handle) == nil {
+            throw MySQLError.client("the server did not use TLS although the TLS mode is \(options.tls.mode.rawValue)",
+                                    code: UInt32(clamping: MySQLErrorKind.code("CR_SSL_CONNECTION_ERROR") ?? 0),
+                                    context: "connect")
+        }
+    }
+
     private static func connect(_ handle: UnsafeMutablePointer<MYSQL>, _ options: MySQLOptions) throws {
         guard (0...65535).contains(options.port) else {
-            throw MySQLError.client("invalid port \(options.port)", code: 2005, context: "connect")
+            throw MySQLError.client("invalid port \(options.port)", context: "connect")
         }
         let host: String? = options.socket == nil ? options.host : "localhost"
         let ok = mysql_real_connect(handle, host, options.user, options.password, options.database,
@@ -164,6 +237,11 @@ public final class MySQLConnection {
     public var isAlive: Bool {
         guard (try? MySQLLibrary.prepareThread()) != nil else { return false }
         return mysql_ping(handle) == 0
+    }
+
+    /// The TLS cipher of this session, or nil for a plain (or Unix socket) connection.
+    public var tlsCipher: String? {
+        dingsync_mysql_tls_cipher(handle).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public var serverVersion: String {

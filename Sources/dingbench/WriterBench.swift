@@ -19,6 +19,8 @@ enum WriterBench {
         let mapping = try referenceMapping(env)
         let mapper = Mapper(entries: mapping, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
         let writer = try TargetWriter(db: db, database: BenchEnv.database, table: table, mapping: mapping)
+        let upserter = try TargetWriter(db: db, database: BenchEnv.database, table: table, mapping: mapping,
+                                        writeMode: .upsert)
         let tsvPath = "\(env.work)/rows.tsv"
         _ = FileManager.default.createFile(atPath: tsvPath, contents: nil)
         guard let tsv = FileHandle(forWritingAtPath: tsvPath) else { throw BenchError("cannot write \(tsvPath)") }
@@ -48,7 +50,7 @@ enum WriterBench {
         try tsv.close()
 
         let columns = mapping.map { "`\($0.field)`" }.joined(separator: ", ")
-        var writerTimes: [Double] = [], loadTimes: [Double] = []
+        var writerTimes: [Double] = [], loadTimes: [Double] = [], upsertTimes: [Double] = []
         var how = "", same = true
         for _ in 0..<max(1, rounds) {
             try db.execute("TRUNCATE TABLE `\(table)`")
@@ -61,6 +63,18 @@ enum WriterBench {
             writerTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
             try expectCount(db, written)
             let writerChecksum = try checksum(db)
+
+            // write_mode upsert, the same rows into the emptied table.
+            try db.execute("TRUNCATE TABLE `\(table)`")
+            let u0 = DispatchTime.now().uptimeNanoseconds
+            for rows in batches {
+                try db.begin()
+                try upserter.write(rows)
+                try db.commit()
+            }
+            upsertTimes.append(Double(DispatchTime.now().uptimeNanoseconds - u0) / 1e9)
+            try expectCount(db, written)
+            same = try same && checksum(db) == writerChecksum
 
             try db.execute("TRUNCATE TABLE `\(table)`")
             let (seconds, method) = try loadData(env, db: db, path: tsvPath, columns: columns)
@@ -77,9 +91,14 @@ enum WriterBench {
                measured: "\(fmt(writerRate, 0)) rows/s (best of \(rounds))",
                bound: "\(how): \(fmt(loadRate, 0)) rows/s (best of \(rounds))",
                ratio: writerRate / loadRate, target: ">= 0.5", met: writerRate / loadRate >= 0.5).emit()
+        let upsertRate = Double(written) / upsertTimes.min()!
+        Figure(name: "writer rows/s (write_mode upsert), \(written) mapped rows, batch \(batch)",
+               measured: "\(fmt(upsertRate, 0)) rows/s (best of \(rounds))",
+               bound: "\(how): \(fmt(loadRate, 0)) rows/s (best of \(rounds))",
+               ratio: upsertRate / loadRate, target: ">= 0.5", met: upsertRate / loadRate >= 0.5).emit()
         let list = { (xs: [Double]) in xs.map { fmt($0, 2) }.joined(separator: ", ") }
-        detail("writer: REPLACE INTO with \(batch) rows per statement, one transaction per batch: \(list(writerTimes)) s; LOAD DATA: \(list(loadTimes)) s")
-        detail("writer: generating and mapping ran at \(fmt(Double(written + rejected) / mapSeconds, 0)) instances/s (\(rejected) rejected by the mapping, left out of both sides); table contents after both loads \(same ? "identical (CHECKSUM TABLE)" : "DIFFER (CHECKSUM TABLE): the comparison is not like for like")")
+        detail("writer: REPLACE INTO with \(batch) rows per statement, one transaction per batch: \(list(writerTimes)) s; INSERT … ON DUPLICATE KEY UPDATE (upsert): \(list(upsertTimes)) s; LOAD DATA: \(list(loadTimes)) s")
+        detail("writer: generating and mapping ran at \(fmt(Double(written + rejected) / mapSeconds, 0)) instances/s (\(rejected) rejected by the mapping, left out of both sides); table contents after all three loads \(same ? "identical (CHECKSUM TABLE)" : "DIFFER (CHECKSUM TABLE): the comparison is not like for like")")
     }
 
     /// Server-side `LOAD DATA INFILE` (the server reads the file; timed as one statement on

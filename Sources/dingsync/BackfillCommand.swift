@@ -31,7 +31,7 @@ struct BackfillCommand: ParsableCommand {
     func run() throws {
         let options = self.options
         let maxCalls = self.maxCalls
-        let code = SyncCommandBody.runBackfill(global.settings, from: from, to: to, refetch: refetch,
+        let code = SyncCommandBody.runBackfill(.live(), global.settings, from: from, to: to, refetch: refetch,
                                                adjust: { options.apply(to: &$0); $0.maxCalls = maxCalls }, outputs: options.outputs)
         if code != 0 { throw ExitCode(code) }
     }

@@ -9,7 +9,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let code = CheckCommandBody.run(global.settings)
+        let code = CheckCommandBody.run(.live(), global.settings)
         if code != 0 { throw ExitCode(code) }
     }
 }

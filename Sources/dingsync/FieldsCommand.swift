@@ -20,7 +20,7 @@ struct FieldsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let code = FieldsCommandBody.run(global.settings, instanceIds: instance, sample: sample)
+        let code = FieldsCommandBody.run(.live(), global.settings, instanceIds: instance, sample: sample)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -21,7 +21,7 @@ struct RemapCommand: ParsableCommand {
     }
 
     func run() throws {
-        let code = RemapCommandBody.run(global.settings, from: from, to: to)
+        let code = RemapCommandBody.run(.live(), global.settings, from: from, to: to)
         if code != 0 { throw ExitCode(code) }
     }
 }

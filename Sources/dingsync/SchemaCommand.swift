@@ -12,7 +12,7 @@ struct SchemaCommand: ParsableCommand {
     var apply = false
 
     func run() throws {
-        let code = SchemaCommandBody.run(global.settings, apply: apply)
+        let code = SchemaCommandBody.run(.live(), global.settings, apply: apply)
         if code != 0 { throw ExitCode(code) }
     }
 }

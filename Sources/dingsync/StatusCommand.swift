@@ -20,7 +20,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let code = StatusCommandBody.run(global.settings, runs: runs, json: format == "json")
+        let code = StatusCommandBody.run(.live(), global.settings, runs: runs, json: format == "json")
         if code != 0 { throw ExitCode(code) }
     }
 }

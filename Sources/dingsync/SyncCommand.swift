@@ -12,7 +12,7 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         var request = SyncRequest(mode: .sync)
         options.apply(to: &request)
-        let code = SyncCommandBody.run(global.settings, request: request, outputs: options.outputs)
+        let code = SyncCommandBody.run(.live(), global.settings, request: request, outputs: options.outputs)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -6,7 +6,7 @@ import XCTest
 /// 不漏单: whatever happens between and during runs, the table ends up equal to DingTalk.
 /// The simulator keeps the wall clock as its `now`; "time passing" is simulated by changing
 /// old instances and adding new ones a few minutes in the past (inside the sync overlap).
-final class IncrementalTests: XCTestCase {
+class IncrementalTests: XCTestCase {
     static let day: Int64 = 86_400_000
 
     /// A month of approvals: old ones close, new ones arrive, approved ones are modified and

@@ -24,41 +24,35 @@ final class MetricsTests: XCTestCase {
         return s
     }
 
-    func testRenderHasEveryFigureWithHelpAndType() {
-        let text = MetricsFile.render(Self.sampleSummary(), exitCode: 65, nowMs: 1_780_000_100_007)
-        let expected = """
-        # HELP dingsync_last_run_timestamp_seconds When the last run ended (Unix time).
-        # TYPE dingsync_last_run_timestamp_seconds gauge
-        dingsync_last_run_timestamp_seconds{job="wan-recharge"} 1780000100.007
-        # HELP dingsync_run_exit_code Exit code of the last run (0 ok, 65 rejects, other non-zero failed).
-        # TYPE dingsync_run_exit_code gauge
-        dingsync_run_exit_code{job="wan-recharge"} 65
-        # HELP dingsync_instances_total Approval instances in the last run, by pipeline stage.
-        # TYPE dingsync_instances_total gauge
-        dingsync_instances_total{job="wan-recharge",stage="listed"} 120
-        dingsync_instances_total{job="wan-recharge",stage="fetched"} 100
-        dingsync_instances_total{job="wan-recharge",stage="written"} 97
-        dingsync_instances_total{job="wan-recharge",stage="skipped"} 20
-        dingsync_instances_total{job="wan-recharge",stage="rejected"} 2
-        dingsync_instances_total{job="wan-recharge",stage="failed"} 1
-        # HELP dingsync_api_calls_total DingTalk API calls made in the last run, by API.
-        # TYPE dingsync_api_calls_total gauge
-        dingsync_api_calls_total{job="wan-recharge",api="token"} 1
-        dingsync_api_calls_total{job="wan-recharge",api="listids"} 7
-        dingsync_api_calls_total{job="wan-recharge",api="get"} 101
-        # HELP dingsync_retries_total DingTalk calls retried in the last run.
-        # TYPE dingsync_retries_total gauge
-        dingsync_retries_total{job="wan-recharge"} 4
-        # HELP dingsync_run_duration_seconds Wall-clock duration of the last run.
-        # TYPE dingsync_run_duration_seconds gauge
-        dingsync_run_duration_seconds{job="wan-recharge"} 12.345
-        # HELP dingsync_watermark_timestamp_seconds The job's watermark after the last run (Unix time).
-        # TYPE dingsync_watermark_timestamp_seconds gauge
-        dingsync_watermark_timestamp_seconds{job="wan-recharge"} 1780000000.000
-
-        """
-        XCTAssertEqual(text, expected)
-        XCTAssertNoThrow(try Self.parse(text))
+    func testRenderHasEveryFigureWithHelpAndType() throws {
+        var summary = Self.sampleSummary()
+        summary.monthCalls = 1_234
+        summary.budget = 4_000
+        let text = MetricsFile.render(summary, exitCode: 65, nowMs: 1_780_000_100_007)
+        let j = "job=\"wan-recharge\""
+        let expected: [String: Double] = [
+            "dingsync_last_run_timestamp_seconds{\(j)}": 1_780_000_100.007,
+            "dingsync_run_exit_code{\(j)}": 65,
+            "dingsync_instances_total{\(j),stage=\"listed\"}": 120,
+            "dingsync_instances_total{\(j),stage=\"fetched\"}": 100,
+            "dingsync_instances_total{\(j),stage=\"written\"}": 97,
+            "dingsync_instances_total{\(j),stage=\"skipped\"}": 20,
+            "dingsync_instances_total{\(j),stage=\"rejected\"}": 2,
+            "dingsync_instances_total{\(j),stage=\"failed\"}": 1,
+            "dingsync_api_calls_total{\(j),api=\"token\"}": 1,
+            "dingsync_api_calls_total{\(j),api=\"listids\"}": 7,
+            "dingsync_api_calls_total{\(j),api=\"get\"}": 101,
+            "dingsync_retries_total{\(j)}": 4,
+            "dingsync_run_duration_seconds{\(j)}": 12.345,
+            "dingsync_watermark_timestamp_seconds{\(j)}": 1_780_000_000,
+            "dingsync_month_calls{\(j)}": 1_234,
+            "dingsync_month_call_budget{\(j)}": 4_000,
+        ]
+        XCTAssertEqual(try Self.parse(text), expected, text)
+        for (name, help) in [("dingsync_run_exit_code", "Exit code of the last run (0 ok, 65 rejects, other non-zero failed)."),
+                             ("dingsync_api_calls_total", "DingTalk API calls made in the last run, by API.")] {
+            XCTAssertTrue(text.contains("# HELP \(name) \(help)\n# TYPE \(name) gauge\n"), text)
+        }
     }
 
     func testNoWatermarkMeansNoWatermarkMetricAndLabelsAreEscaped() throws {
@@ -67,9 +61,10 @@ final class MetricsTests: XCTestCase {
         s.job = "a\"b\\c\nd"
         let text = MetricsFile.render(s, exitCode: 0, nowMs: 5)
         XCTAssertFalse(text.contains("dingsync_watermark_timestamp_seconds"))
-        XCTAssertTrue(text.contains("dingsync_run_exit_code{job=\"a\\\"b\\\\c\\nd\"} 0\n"), text)
-        XCTAssertTrue(text.contains("dingsync_last_run_timestamp_seconds{job=\"a\\\"b\\\\c\\nd\"} 0.005\n"), text)
-        XCTAssertEqual(try Self.parse(text).count, 13)
+        let samples = try Self.parse(text)
+        XCTAssertEqual(samples["dingsync_run_exit_code{job=\"a\\\"b\\\\c\\nd\"}"], 0, text)
+        XCTAssertEqual(samples["dingsync_last_run_timestamp_seconds{job=\"a\\\"b\\\\c\\nd\"}"], 0.005, text)
+        XCTAssertEqual(samples.count, 15)
     }
 
     /// A rename swaps the directory entry: a reader holding the old file keeps reading all of
@@ -85,10 +80,10 @@ final class MetricsTests: XCTestCase {
         try MetricsFile.write(Self.sampleSummary(), exitCode: 77, nowMs: 2_000, to: path)
         XCTAssertNotEqual(try inode(path), oldInode, "replaced by rename, not rewritten in place")
         let oldText = String(decoding: old.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertTrue(oldText.contains("dingsync_run_exit_code{job=\"wan-recharge\"} 0\n"))
-        XCTAssertTrue(oldText.hasSuffix("1780000000.000\n"), "the old file is whole")
+        XCTAssertEqual(try Self.parse(oldText)["dingsync_run_exit_code{job=\"wan-recharge\"}"], 0, "the old file is whole")
+        XCTAssertEqual(try Self.parse(oldText).count, 16)
         let newText = try String(contentsOfFile: path, encoding: .utf8)
-        XCTAssertTrue(newText.contains("dingsync_run_exit_code{job=\"wan-recharge\"} 77\n"))
+        XCTAssertEqual(try Self.parse(newText)["dingsync_run_exit_code{job=\"wan-recharge\"}"], 77)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["dingsync.prom"])
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         XCTAssertEqual(mode.map { $0 & 0o044 }, 0o044, "the collector (another user) can read it")
@@ -136,7 +131,7 @@ final class MetricsTests: XCTestCase {
     /// metric's samples, `name{label="value",...} number` lines. Returns series → value.
     static func parse(_ text: String) throws -> [String: Double] {
         guard text.hasSuffix("\n") else { throw ParseError(line: "no final newline") }
-        let sample = try Regex(#"^([a-z_]+)\{job="(?:[^"\\]|\\.)*"(?:,[a-z]+="[a-z0-9_]+")*\} (-?[0-9]+(?:\.[0-9]+)?)$"#)
+        let sample = try Regex(#"^([a-z_]+)\{job="(?:[^"\\]|\\.)*"(?:,[a-z]+="[a-z0-9_]+")*\} (-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)$"#)
         var described: Set<String> = [], typed: Set<String> = [], out: [String: Double] = [:]
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             let l = String(line)

@@ -82,7 +82,8 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(printed.code, 0, printed.stderr)
         for text in ["CREATE TABLE IF NOT EXISTS `master_wan_recharge`", "`bfn_id`", "VARCHAR(128) NOT NULL",
                      "DECIMAL(18,2)", "DATETIME", "PRIMARY KEY (`bfn_id`)", "CHARSET=utf8mb4", "COMMENT '充值金额'",
-                     "`dingsync_state`", "`dingsync_instances`", "`dingsync_rejects`", "`dingsync_runs`"] {
+                     "`dingsync_state`", "`dingsync_instances`", "`dingsync_rejects`", "`dingsync_runs`",
+                     "`dingsync_pending`", "`dingsync_ledger`", "`dingsync_schedule`", "`dingsync_app`"] {
             XCTAssertTrue(printed.stdout.contains(text), "schema output lacks \(text)")
         }
         XCTAssertTrue(try db.rows("SHOW TABLES LIKE 'dingsync_%'").isEmpty, "schema without --apply changes nothing")
@@ -102,7 +103,7 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(types["recharge_amount"], "decimal(18,2)")
         XCTAssertEqual(types["create_time"], "datetime")
         XCTAssertEqual(types["department"], "text")
-        XCTAssertEqual(try db.rows("SHOW TABLES LIKE 'dingsync_%'").count, 4)
+        XCTAssertEqual(try db.rows("SHOW TABLES LIKE 'dingsync_%'").count, 9, "every state table, the economy's and v1's dingsync_running included")
 
         let again = try job.run(["schema", "--apply"])
         XCTAssertEqual(again.code, 0, again.stderr)
@@ -115,7 +116,7 @@ final class OperatorCommandTests: XCTestCase {
     func testCheckPrintsOneLinePerCheckAndFailsWithTheRightCode() throws {
         let job = try JobFixture(instances: JobFixture.generate(count: 10, days: 5))
         let db = try XCTUnwrap(job.database)
-        let names = ["environment", "config", "token", Self.listing, "mysql", "target table", "table charset", "columns", "primary key", "state tables"]
+        let names = ["environment", "config", "token", Self.listing, "mysql", "tls", "target table", "table charset", "columns", "primary key", "state tables"]
 
         let good = try job.run(["check"])
         XCTAssertEqual(good.code, 0, good.stdout + good.stderr)

@@ -106,7 +106,7 @@ final class V1SyncTests: XCTestCase {
         let good = try job.run(["check"])
         XCTAssertEqual(good.code, 0, good.stdout + good.stderr)
         let lines = Dictionary(uniqueKeysWithValues: OperatorCommandTests.checkLines(good.stdout))
-        XCTAssertTrue(lines["token"]?.hasPrefix("ok (api v1: from \(job.simulator.baseURL)") ?? false, good.stdout)
+        XCTAssertTrue(lines["token"]?.hasPrefix("ok (api v1: ids listed by status at \(job.simulator.baseURL)") ?? false, good.stdout)
         XCTAssertTrue(lines["v1 query"]?.contains("the app may list by status") ?? false, good.stdout)
         XCTAssertNil(lines["listids"], "a v1 job does not check the legacy listing")
         XCTAssertGreaterThan(job.simulator.calls(.v1Query), 0)

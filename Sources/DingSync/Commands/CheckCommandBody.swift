@@ -5,13 +5,13 @@ import MySQLClient
 /// `check`: everything a 2 a.m. cron run needs, verified now, one line per check on stdout
 /// (`ok` / `FAIL: reason` / `skipped (why)`). Exits with the code of the first failing check.
 public enum CheckCommandBody {
-    public static func run(_ g: GlobalSettings, env: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
-        let console = Console()
+    public static func run(_ env: CommandEnvironment, _ g: GlobalSettings) -> Int32 {
+        let console = env.console
         var report = Report(console: console)
-        let code = checks(g, env: env, report: &report)
+        let code = checks(env, g, report: &report)
         console.flush()
         if let first = report.firstFailure {
-            return CommandEnvironment.report(DingSyncError(first.status, "check failed: \(first.message)"), console: console)
+            return env.report(DingSyncError(first.status, "check failed: \(first.message)"))
         }
         console.err("dingsync: all checks passed")
         return code
@@ -31,20 +31,19 @@ public enum CheckCommandBody {
         }
     }
 
-    private static func checks(_ g: GlobalSettings, env: [String: String], report r: inout Report) -> Int32 {
-        let path = g.configPath ?? env["DINGSYNC_CONFIG"]
-        if let path, let data = FileManager.default.contents(atPath: path) {
-            let names = referencedVariables(String(decoding: data, as: UTF8.self))
-            let missing = names.required.filter { env[$0] == nil }
+    private static func checks(_ env: CommandEnvironment, _ g: GlobalSettings, report r: inout Report) -> Int32 {
+        let vars = env.variables
+        if let path = g.configPath ?? vars["DINGSYNC_CONFIG"], let names = ConfigLoader.variables(path: path, env: vars) {
+            let missing = names.required.filter { vars[$0] == nil }
             if missing.isEmpty {
-                let all = names.required + names.optional.filter { env[$0] != nil }
+                let all = names.required + names.optional.filter { vars[$0] != nil }
                 r.ok("environment", all.isEmpty ? "the config names no variables" : "set: " + all.joined(separator: ", "))
             } else {
                 r.fail("environment", .config("not set: \(missing.joined(separator: ", ")) (the config names them without a default)"))
             }
         }
         let context: RunContext
-        switch CommandEnvironment.prepare(g, console: r.console, env: env) {
+        switch env.prepare(g) {
         case .failure(let e): r.fail("config", e); return e.status.rawValue
         case .success(let c): context = c
         }
@@ -57,7 +56,7 @@ public enum CheckCommandBody {
             }
             return 0
         }
-        mysql(config, m, &r)
+        mysql(config, m, nowMs: context.clock.nowMs(), &r)
         return 0
     }
 
@@ -65,13 +64,16 @@ public enum CheckCommandBody {
         let dt = context.config.dingtalk
         let v1 = dt.api == .v1
         let listing = v1 ? "v1 query" : "listids"
-        let client: DingTalkClient
-        do { client = try OperatorSupport.client(context) } catch { r.fail("token", error); return }
+        let calls: OperatorCalls
+        do { calls = try OperatorCalls(context) } catch { r.fail("token", error); return }
+        defer { calls.finish() }
+        let client = calls.client
         do {
             _ = try client.token()
             // Which family the job talks to: the two differ in host, permission and economy.
-            r.ok("token", v1 ? "api v1: from \(dt.v1BaseURL); ids listed by status there, details by the legacy get at \(dt.baseURL)"
-                             : "api topapi: from \(dt.baseURL)")
+            let family = v1 ? "api v1: ids listed by status at \(dt.v1BaseURL), details by the legacy get at \(dt.baseURL)"
+                            : "api topapi: \(dt.baseURL)"
+            r.ok("token", calls.fetchedToken ? "\(family); token from \(v1 ? dt.v1BaseURL : dt.baseURL)" : "\(family); token cached by an earlier run, still valid")
         } catch {
             r.fail("token", OperatorSupport.failure(error, doing: "getting an access token"))
             r.skip(listing, "no token")
@@ -92,11 +94,13 @@ public enum CheckCommandBody {
         }
     }
 
-    private static func mysql(_ config: JobConfig, _ m: MySQLSettings, _ r: inout Report) {
+    private static func mysql(_ config: JobConfig, _ m: MySQLSettings, nowMs: Int64, _ r: inout Report) {
         let db: MySQLConnection
         do {
             db = try Database.connect(m)
             r.ok("mysql", "\(m.user)@\(m.socket ?? "\(m.host):\(m.port)")/\(m.database), server \(db.serverVersion)")
+            r.ok("tls", db.tlsCipher.map { "cipher \($0), mode \(m.tls.mode.rawValue)" }
+                ?? (m.socket != nil ? "not encrypted: Unix socket" : "not encrypted, mode \(m.tls.mode.rawValue)"))
         } catch {
             r.fail("mysql", error)
             for name in ["target table", "table charset", "columns", "primary key", "state tables"] { r.skip(name, "no connection") }
@@ -104,7 +108,7 @@ public enum CheckCommandBody {
         }
         do {
             try table(config, m, db, &r)
-            try stateTables(config, m, db, &r)
+            try stateTables(config, m, db, nowMs: nowMs, &r)
         } catch {
             r.fail("mysql", Database.failure(error, doing: "reading the schema of \(m.database)"))
         }
@@ -157,12 +161,12 @@ public enum CheckCommandBody {
         }
     }
 
-    private static func stateTables(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, _ r: inout Report) throws {
+    private static func stateTables(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, nowMs: Int64, _ r: inout Report) throws {
         let existing = try StateStore(db: db, job: config.job).existingTables()
         let missing = StateStore.tableNames.filter { !existing.contains($0) }
         if missing.isEmpty {
             r.ok("state tables", "present")
-            budget(config, StateStore(db: db, job: config.job), &r)
+            budget(config, StateStore(db: db, job: config.job), nowMs: nowMs, &r)
             return
         }
         // The current user's CREATE right, global or on this database (patterns included).
@@ -179,9 +183,9 @@ public enum CheckCommandBody {
 
     /// What the job spends against its monthly budget, and whether DingTalk has blocked the
     /// organisation's quota for the rest of the month.
-    private static func budget(_ config: JobConfig, _ store: StateStore, _ r: inout Report) {
+    private static func budget(_ config: JobConfig, _ store: StateStore, nowMs: Int64, _ r: inout Report) {
         do {
-            let e = try EconomyReport.load(store, config: config, nowMs: SystemClock().nowMs())
+            let e = try EconomyReport.load(store, config: config, nowMs: nowMs)
             if let until = e.quotaBlockedUntilMs {
                 r.fail("budget", DingSyncError(.tryLater, "the organisation's monthly DingTalk quota is exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time"))
                 return
@@ -191,25 +195,5 @@ public enum CheckCommandBody {
         } catch {
             r.fail("budget", Database.failure(error, doing: "reading the call ledger"))
         }
-    }
-
-    /// `${NAME}` (required) and `${NAME:-default}` (optional) in the raw config text.
-    static func referencedVariables(_ text: String) -> (required: [String], optional: [String]) {
-        var required: [String] = [], optional: [String] = []
-        var rest = Substring(text)
-        while let open = rest.range(of: "${") {
-            let escaped = open.lowerBound > rest.startIndex && rest[rest.index(before: open.lowerBound)] == "$"
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { break }
-            let body = rest[open.upperBound..<close]
-            rest = rest[rest.index(after: close)...]
-            if escaped { continue }
-            if let sep = body.range(of: ":-") {
-                let n = String(body[..<sep.lowerBound])
-                if !optional.contains(n) { optional.append(n) }
-            } else if !required.contains(String(body)) {
-                required.append(String(body))
-            }
-        }
-        return (required, optional.filter { !required.contains($0) })
     }
 }

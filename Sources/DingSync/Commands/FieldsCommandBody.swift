@@ -5,15 +5,17 @@ import Foundation
 /// (label, id, type, example), the instance attributes, and a mapping snippet to paste into a
 /// job config. This is how a mapping for a new form gets written.
 public enum FieldsCommandBody {
-    public static func run(_ g: GlobalSettings, instanceIds: [String], sample: Int?) -> Int32 {
-        let console = Console()
+    public static func run(_ env: CommandEnvironment, _ g: GlobalSettings, instanceIds: [String], sample: Int?) -> Int32 {
+        let console = env.console
         let context: RunContext
-        switch OperatorSupport.prepare(g, console: console) {
+        switch OperatorSupport.prepare(env, g) {
         case .exit(let code): return code
         case .ready(let c): context = c
         }
         do throws(DingSyncError) {
-            let client = try OperatorSupport.client(context)
+            let calls = try OperatorCalls(context)
+            defer { calls.finish() }
+            let client = calls.client
             let ids = instanceIds.isEmpty ? try recent(sample ?? 5, client: client, context: context) : instanceIds
             var details: [InstanceDetail] = []
             for id in ids {
@@ -28,7 +30,7 @@ public enum FieldsCommandBody {
             guard !details.isEmpty else { throw DingSyncError(.unavailable, "none of the sampled instances could be fetched (see the log above)") }
             print(details, context: context)
         } catch {
-            return CommandEnvironment.report(error, console: console)
+            return env.report(error)
         }
         console.flush()
         return 0

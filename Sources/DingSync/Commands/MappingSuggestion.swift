@@ -42,13 +42,13 @@ public enum MappingSuggestion {
                 index[key] = fields.count - 1
                 return fields.count - 1
             }()
-            if let v = c.value, !v.isEmpty, v != "null" { fields[i].values.append(v) }
+            if let v = c.value, !FormLookup.isNullText(v) { fields[i].values.append(v) }
         }
         for d in details {
             for c in d.components {
                 add(c, suite: nil)
                 if c.componentType == "DDBizSuite", let v = c.value {
-                    for child in suiteChildren(v) { add(child, suite: c.name ?? c.id ?? "suite") }
+                    for child in FormLookup.suiteChildren(v) { add(child, suite: c.name ?? c.id ?? "suite") }
                 }
             }
         }
@@ -172,38 +172,5 @@ public enum MappingSuggestion {
         }
         lines.append("]")
         return lines
-    }
-
-    /// The components nested in a suite's value (labels, ids, types, values), depth first.
-    static func suiteChildren(_ raw: String) -> [FormComponent] {
-        guard let any = try? JSONSerialization.jsonObject(with: Data(raw.utf8), options: [.fragmentsAllowed]) else { return [] }
-        var out: [FormComponent] = []
-        func walk(_ any: Any, _ depth: Int) {
-            guard depth < 16 else { return }
-            if let array = any as? [Any] { array.forEach { walk($0, depth + 1) }; return }
-            guard let o = any as? [String: Any] else { return }
-            let props = o["props"] as? [String: Any]
-            let label = (o["label"] as? String) ?? (o["name"] as? String) ?? (props?["label"] as? String)
-            let id = (o["id"] as? String) ?? (props?["id"] as? String)
-            let type = (o["componentType"] as? String) ?? (o["component_type"] as? String) ?? (o["componentName"] as? String)
-            if label != nil || id != nil {
-                out.append(FormComponent(name: label, id: id, componentType: type, value: text(o["value"])))
-            }
-            if let children = o["children"] { walk(children, depth + 1) }
-        }
-        walk(any, 0)
-        return out
-    }
-
-    static func text(_ v: Any?) -> String? {
-        switch v {
-        case nil, is NSNull: return nil
-        case let s as String: return s
-        case let n as NSNumber: return Int64(exactly: n).map(String.init) ?? n.stringValue
-        case let v?:
-            guard JSONSerialization.isValidJSONObject(v),
-                  let d = try? JSONSerialization.data(withJSONObject: v, options: [.withoutEscapingSlashes]) else { return nil }
-            return String(decoding: d, as: UTF8.self)
-        }
     }
 }

@@ -7,10 +7,10 @@ import MySQLClient
 /// instances (`dingsync_instances.detail`) and rewrites their rows, with zero API calls: the fix
 /// after a mapping change, at no quota cost. Rejects are recorded as in sync (exit 65).
 public enum RemapCommandBody {
-    public static func run(_ g: GlobalSettings, from: String?, to: String?) -> Int32 {
-        let console = Console()
+    public static func run(_ env: CommandEnvironment, _ g: GlobalSettings, from: String?, to: String?) -> Int32 {
+        let console = env.console
         let context: RunContext
-        switch OperatorSupport.prepare(g, console: console) {
+        switch OperatorSupport.prepare(env, g) {
         case .exit(let code): return code
         case .ready(let c): context = c
         }
@@ -20,16 +20,16 @@ public enum RemapCommandBody {
             fromMs = try from.map { try TimeParsing.parseBoundary($0, timeZone: tz) }
             toMs = try to.map { try TimeParsing.parseBoundary($0, timeZone: tz) }
         } catch {
-            return CommandEnvironment.report(.usage("--from/--to: \(error)"), console: console)
+            return env.report(.usage("--from/--to: \(error)"))
         }
         if let fromMs, let toMs, toMs <= fromMs {
-            return CommandEnvironment.report(.usage("--to must be after --from"), console: console)
+            return env.report(.usage("--to must be after --from"))
         }
         let remap = Remap(context: context, fromMs: fromMs, toMs: toMs)
         let (status, failure) = remap.run()
         console.flush()
         if !g.quiet { console.err(remap.summaryText) }
-        if let failure { return CommandEnvironment.report(failure, console: console) }
+        if let failure { return env.report(failure) }
         if status == .rejects {
             console.err("dingsync: \(remap.summary.rejected) instance(s) could not be mapped; they are recorded as rejects (see `dingsync status`) and their rows were left as they were")
         }

@@ -2,70 +2,13 @@ import DingSyncMapping
 import Foundation
 import MySQLClient
 
-/// The DDL a mapping implies, and which existing column types a mapping type can be written to.
-public enum SchemaDDL {
-    /// The SQL type of a column created for `entry`.
-    public static func sqlType(_ entry: MappingEntry) -> String {
-        switch entry.type {
-        case .string: return entry.key ? "VARCHAR(128)" : "TEXT"
-        case .int: return "BIGINT"
-        case .decimal: return "DECIMAL(18,2)"
-        case .datetime: return "DATETIME"
-        case .date: return "DATE"
-        // Not JSON: MySQL's JSON type rewrites the text (key order, spacing); the tool keeps it as sent.
-        case .json: return "LONGTEXT"
-        }
-    }
-
-    /// `CREATE TABLE IF NOT EXISTS` for the job's target table: utf8mb4, the key as primary key.
-    public static func createTable(_ table: String, mapping: [MappingEntry], comment: String? = nil) throws -> String {
-        var lines: [String] = []
-        let width = mapping.map { $0.field.count + 2 }.max() ?? 0
-        for e in mapping {
-            let name = try MySQLIdentifier.quote(e.field)
-            let pad = String(repeating: " ", count: max(1, width - name.count + 1))
-            var line = "  \(name)\(pad)\(sqlType(e)) \(e.key ? "NOT NULL" : "NULL")"
-            if let label = e.label, !label.isEmpty { line += " COMMENT \(sqlString(label))" }
-            lines.append(line)
-        }
-        let key = mapping.first(where: \.key) ?? mapping[0]
-        lines.append("  PRIMARY KEY (\(try MySQLIdentifier.quote(key.field)))")
-        var sql = "CREATE TABLE IF NOT EXISTS \(try MySQLIdentifier.quote(table)) (\n" + lines.joined(separator: ",\n")
-            + "\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
-        if let comment { sql += " COMMENT=\(sqlString(comment))" }
-        return sql
-    }
-
-    static let textTypes: Set<String> = ["char", "varchar", "tinytext", "text", "mediumtext", "longtext"]
-    static let intTypes: Set<String> = ["tinyint", "smallint", "mediumint", "int", "integer", "bigint"]
-
-    /// Whether a column of information_schema `DATA_TYPE` can hold values of `type` without loss.
-    /// Text columns hold anything (values arrive as their text); typed columns must match.
-    public static func compatible(_ type: ColumnType, dataType: String) -> Bool {
-        let t = dataType.lowercased()
-        if textTypes.contains(t) { return true }
-        switch type {
-        case .string: return false
-        case .int: return intTypes.contains(t) || t == "decimal"
-        case .decimal: return t == "decimal"
-        case .datetime: return t == "datetime" || t == "timestamp"
-        case .date: return t == "date" || t == "datetime"
-        case .json: return t == "json"
-        }
-    }
-
-    static func sqlString(_ s: String) -> String {
-        "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
-    }
-}
-
 /// `schema [--apply]`: prints the target table's and the state tables' DDL; `--apply` creates
 /// the missing ones and leaves existing ones alone (it never alters a table).
 public enum SchemaCommandBody {
-    public static func run(_ g: GlobalSettings, apply: Bool) -> Int32 {
-        let console = Console()
+    public static func run(_ env: CommandEnvironment, _ g: GlobalSettings, apply: Bool) -> Int32 {
+        let console = env.console
         let context: RunContext
-        switch OperatorSupport.prepare(g, console: console) {
+        switch OperatorSupport.prepare(env, g) {
         case .exit(let code): return code
         case .ready(let c): context = c
         }
@@ -76,19 +19,19 @@ public enum SchemaCommandBody {
         do {
             target = try SchemaDDL.createTable(table, mapping: config.mapping, comment: "dingsync job \(config.job)")
         } catch {
-            return CommandEnvironment.report(.config("table \(table): \(error)"), console: console)
+            return env.report(.config("table \(table): \(error)"))
         }
         console.out("-- Target table of job \(config.job)")
         console.out(target + ";")
         console.out("")
         console.out("-- dingsync's own state tables (sync creates them when missing)")
-        for sql in StateStore.ddl { console.out(sql + ";"); console.out("") }
+        for sql in StateStore.allDDL { console.out(sql + ";"); console.out("") }
         console.flush()
         guard apply else { return 0 }
         do {
             try applyDDL(config: config, target: (table, target), console: console)
         } catch {
-            return CommandEnvironment.report(error, console: console)
+            return env.report(error)
         }
         return 0
     }
@@ -101,7 +44,7 @@ public enum SchemaCommandBody {
         let store = StateStore(db: db, job: config.job)
         do {
             let existing = try store.existingTables([target.name] + StateStore.tableNames)
-            let plan = [(target.name, target.sql)] + zip(StateStore.tableNames, StateStore.ddl).map { ($0, $1) }
+            let plan = [(target.name, target.sql)] + zip(StateStore.tableNames, StateStore.allDDL).map { ($0, $1) }
             for (name, sql) in plan {
                 if existing.contains(name) {
                     console.err("schema: \(m.database).\(name) exists; left as it is\(name == target.name ? " (run `dingsync check` to compare it with the mapping)" : "")")

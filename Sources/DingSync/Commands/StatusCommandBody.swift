@@ -5,17 +5,17 @@ import MySQLClient
 /// `status`: where the job stands, from its state tables: the watermark (in the job's zone),
 /// open instances, pending rejects with their reasons, and the last runs.
 public enum StatusCommandBody {
-    public static func run(_ g: GlobalSettings, runs: Int = 10, rejects: Int = 50, json: Bool = false) -> Int32 {
-        let console = Console()
+    public static func run(_ env: CommandEnvironment, _ g: GlobalSettings, runs: Int = 10, rejects: Int = 50, json: Bool = false) -> Int32 {
+        let console = env.console
         let context: RunContext
-        switch OperatorSupport.prepare(g, console: console) {
+        switch OperatorSupport.prepare(env, g) {
         case .exit(let code): return code
         case .ready(let c): context = c
         }
         do {
             if json { try showJSON(context, runs: runs, rejects: rejects) } else { try show(context, runs: runs, rejects: rejects) }
         } catch {
-            return CommandEnvironment.report(error, console: console)
+            return env.report(error)
         }
         console.flush()
         return 0

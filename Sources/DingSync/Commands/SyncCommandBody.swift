@@ -5,15 +5,14 @@ import Logging
 /// `sync` and `backfill`: run the pipeline, print the summary, write the summary and metrics
 /// files, send the alert.
 public enum SyncCommandBody {
-    public static func run(_ g: GlobalSettings, request: SyncRequest, outputs: RunOutputs) -> Int32 {
-        run(g, outputs: outputs) { _ in request }
+    public static func run(_ env: CommandEnvironment, _ g: GlobalSettings, request: SyncRequest, outputs: RunOutputs) -> Int32 {
+        run(env, g, outputs: outputs) { _ in request }
     }
 
     /// `backfill`: the bounds are read in the job's timezone, known once the config is loaded.
-
-    public static func runBackfill(_ g: GlobalSettings, from: String, to: String, refetch: Bool,
+    public static func runBackfill(_ env: CommandEnvironment, _ g: GlobalSettings, from: String, to: String, refetch: Bool,
                                    adjust: (inout SyncRequest) -> Void, outputs: RunOutputs) -> Int32 {
-        run(g, outputs: outputs) { context throws(DingSyncError) in
+        run(env, g, outputs: outputs) { context throws(DingSyncError) in
             let tz = context.config.sync.timezone
             var request = SyncRequest(mode: .backfill)
             do {
@@ -29,16 +28,16 @@ public enum SyncCommandBody {
         }
     }
 
-    static func run(_ g: GlobalSettings, outputs: RunOutputs,
+    static func run(_ env: CommandEnvironment, _ g: GlobalSettings, outputs: RunOutputs,
                     makeRequest: (RunContext) throws(DingSyncError) -> SyncRequest) -> Int32 {
-        let console = Console()
+        let console = env.console
         let context: RunContext
         let request: SyncRequest
-        switch CommandEnvironment.prepare(g, console: console) {
-        case .failure(let e): return CommandEnvironment.report(e, console: console)
+        switch env.prepare(g) {
+        case .failure(let e): return env.report(e)
         case .success(let c): context = c
         }
-        do { request = try makeRequest(context) } catch { return CommandEnvironment.report(error, console: console) }
+        do { request = try makeRequest(context) } catch { return env.report(error) }
         let runner = SyncRunner(context: context, request: request)
         let (status, failure) = runner.run()
         console.flush()
@@ -49,7 +48,7 @@ public enum SyncCommandBody {
             }
         }
         afterRun(context, summary: runner.summary, exitCode: status.rawValue, metricsFile: outputs.metricsFile)
-        if let failure { return CommandEnvironment.report(failure, console: console) }
+        if let failure { return env.report(failure) }
         if status == .rejects {
             let n = runner.summary.rejected + runner.summary.failed
             console.err(request.dryRun

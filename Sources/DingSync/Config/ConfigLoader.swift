@@ -26,6 +26,22 @@ public enum ConfigLoader {
         throw .config("config \(source): \(head)\(list.joined(separator: "; "))")
     }
 
+    /// The environment variables a config file names: those without a default (required) and
+    /// those with one, found by the same interpolation loading uses; nil when the file cannot
+    /// be read or is not JSON (loading then reports why).
+    public static func variables(path: String, env: [String: String]) -> (required: [String], optional: [String])? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
+        let problems = ConfigProblems()
+        _ = build(root, problems: problems, env: env)
+        let required = problems.references.filter { !$0.hasDefault }.map(\.name)
+        var optional: [String] = []
+        for r in problems.references where r.hasDefault && !required.contains(r.name) && !optional.contains(r.name) {
+            optional.append(r.name)
+        }
+        return (required.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }, optional)
+    }
+
     private static func build(_ root: JSONValue, problems: ConfigProblems, env: [String: String]) -> JobConfig? {
         guard var r = ConfigReader(root, path: "", problems: problems, env: env) else {
             problems.add("(top level)", "must be a JSON object")
@@ -114,11 +130,46 @@ public enum ConfigLoader {
         } else {
             p.add("mysql.write_mode", "\"\(mode)\" is not one of \(WriteMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        s.tls = readTLS(r.raw("tls"), p, env)
         for (key, name) in [("database", s.database), ("table", s.table)] where !name.isEmpty {
             do { _ = try MySQLIdentifier.quote(name) } catch { p.add("mysql.\(key)", "\(error)") }
         }
         r.finish()
         return s
+    }
+
+    /// `mysql.tls`: the mode, and PEM files that must exist and be readable now (the client
+    /// library would otherwise fail later with a vaguer message). Only paths are reported.
+    private static func readTLS(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> MySQLTLS {
+        guard var r = ConfigReader(v, path: "mysql.tls", problems: p, env: env) else { return MySQLTLS() }
+        var tls = MySQLTLS()
+        let modeText = r.string("mode", default: MySQLTLS.Mode.preferred.rawValue)!
+        if let mode = MySQLTLS.Mode(rawValue: modeText) {
+            tls.mode = mode
+        } else {
+            p.add("mysql.tls.mode", "\"\(modeText)\" is not one of \(MySQLTLS.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        func file(_ key: String) -> String? {
+            guard let path = r.string(key) else { return nil }
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                p.add("mysql.tls.\(key)", "file \(path) does not exist")
+            } else if isDirectory.boolValue || !FileManager.default.isReadableFile(atPath: path) {
+                p.add("mysql.tls.\(key)", "file \(path) is not a readable file")
+            }
+            return path
+        }
+        tls.ca = file("ca")
+        tls.cert = file("cert")
+        tls.key = file("key")
+        r.finish()
+        if (tls.mode == .verifyCA || tls.mode == .verifyIdentity) && tls.ca == nil {
+            p.add("mysql.tls.ca", "is required when mode is \(tls.mode.rawValue) (the CA file that signed the server's certificate)")
+        }
+        if (tls.cert == nil) != (tls.key == nil) {
+            p.add(tls.cert == nil ? "mysql.tls.cert" : "mysql.tls.key", "cert and key go together (a client certificate needs its key)")
+        }
+        return tls
     }
 
     private static func readSync(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> SyncSettings? {

@@ -3,7 +3,10 @@
 /// one pass reports all of them, each with its key path.
 final class ConfigProblems {
     private(set) var list: [String] = []
+    /// The environment variables the config's strings name, in the order first met.
+    private(set) var references: [EnvInterpolation.Reference] = []
     func add(_ path: String, _ message: String) { list.append("\(path): \(message)") }
+    func note(_ r: EnvInterpolation.Reference) { if !references.contains(r) { references.append(r) } }
 }
 
 struct ConfigReader {
@@ -42,7 +45,7 @@ struct ConfigReader {
             problems.add(child(key), "must be a string, found \(v.typeName)")
             return def
         }
-        switch EnvInterpolation.expand(s, env: env) {
+        switch EnvInterpolation.expand(s, env: env, noting: problems.note) {
         case .success(let expanded):
             if expanded.isEmpty && !allowEmpty {
                 problems.add(child(key), "must not be empty")
@@ -66,7 +69,7 @@ struct ConfigReader {
         case .int(let i): n = i
         case .string(let s):
             // "${PORT}" style values arrive as strings; accept them when they are whole numbers.
-            if case .success(let e) = EnvInterpolation.expand(s, env: env) { n = Int64(e) }
+            if case .success(let e) = EnvInterpolation.expand(s, env: env, noting: problems.note) { n = Int64(e) }
         default: break
         }
         guard let n else {

@@ -7,7 +7,14 @@ enum EnvInterpolation {
         case badName(String)
     }
 
-    static func expand(_ text: String, env: [String: String]) -> Result<String, Failure> {
+    /// A `${NAME}` (no default) or `${NAME:-default}` met while expanding.
+    struct Reference: Equatable {
+        var name: String
+        var hasDefault: Bool
+    }
+
+    /// `noting` hears every variable the text names, so `check` lists exactly what loading reads.
+    static func expand(_ text: String, env: [String: String], noting: ((Reference) -> Void)? = nil) -> Result<String, Failure> {
         guard text.contains("${") else { return .success(text) }
         var out = ""
         var rest = Substring(text)
@@ -32,6 +39,7 @@ enum EnvInterpolation {
                 fallback = nil
             }
             guard isValidName(name) else { return .failure(.badName(String(name))) }
+            noting?(Reference(name: String(name), hasDefault: fallback != nil))
             if let value = env[String(name)] {
                 out += value
             } else if let fallback {

@@ -1,5 +1,6 @@
 import DingSyncMapping
 import Foundation
+import MySQLClient
 
 /// One job: one DingTalk approval form into one MySQL table (config.md).
 /// Built only by `ConfigLoader`, so every instance is already validated.
@@ -78,6 +79,8 @@ public struct MySQLSettings: Sendable {
     public var table: String
     public var batchSize: Int
     public var writeMode: WriteMode = .replace
+    /// `mysql.tls`; files already checked to be readable by the loader.
+    public var tls = MySQLTLS()
 }
 
 /// How rows reach the target table (config.md `mysql.write_mode`).

@@ -20,12 +20,6 @@ public final class TokenCache: @unchecked Sendable {
     private var refreshing = false
     public init() {}
 
-    func current(nowMs: Int64) -> String? {
-        cond.lock()
-        defer { cond.unlock() }
-        return entry.flatMap { nowMs < $0.expiresAtMs - Self.marginMs ? $0.token : nil }
-    }
-
     /// The valid token, or the one that `fetch` brings, fetched by one caller at a time.
     func token(nowMs: () -> Int64, cancellation: RunCancellation,
                fetch: () throws(DingTalkError) -> (String, Int)) throws(DingTalkError) -> String {

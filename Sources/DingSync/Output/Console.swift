@@ -9,11 +9,23 @@ public final class Console: Sendable {
     private let stdoutBuffer = Mutex(Data())
     public let stdoutIsTerminal: Bool
     public let stderrIsTerminal: Bool
+    private let writeOut: @Sendable (Data) -> Void
+    private let writeErr: @Sendable (Data) -> Void
 
-    public init() {
+    /// The process's stdout and stderr.
+    public convenience init() {
+        self.init(stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1,
+                  writeOut: { FileHandle.standardOutput.write($0) }, writeErr: { FileHandle.standardError.write($0) })
+    }
+
+    /// Any sinks: a test captures a command's output in process.
+    public init(stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
+                writeOut: @escaping @Sendable (Data) -> Void, writeErr: @escaping @Sendable (Data) -> Void) {
         secrets = Mutex([])
-        stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
-        stderrIsTerminal = isatty(STDERR_FILENO) == 1
+        self.stdoutIsTerminal = stdoutIsTerminal
+        self.stderrIsTerminal = stderrIsTerminal
+        self.writeOut = writeOut
+        self.writeErr = writeErr
     }
 
     public func addSecrets(_ values: [String]) {
@@ -37,7 +49,7 @@ public final class Console: Sendable {
             defer { buf.removeAll(keepingCapacity: true) }
             return buf
         }
-        if let full { FileHandle.standardOutput.write(full) }
+        if let full { writeOut(full) }
     }
 
     public func flush() {
@@ -45,12 +57,12 @@ public final class Console: Sendable {
             defer { buf.removeAll() }
             return buf
         }
-        if !pending.isEmpty { FileHandle.standardOutput.write(pending) }
+        if !pending.isEmpty { writeOut(pending) }
     }
 
     public func err(_ line: String) {
         // On a terminal, erase a progress line that may be drawn there; it is redrawn after.
         let prefix = stderrIsTerminal ? "\r\u{1B}[2K" : ""
-        FileHandle.standardError.write(Data((prefix + redact(line) + "\n").utf8))
+        writeErr(Data((prefix + redact(line) + "\n").utf8))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,37 +9,41 @@ import Glibc
 ///
 /// Every figure describes the last run only (a file is replaced, not accumulated), so all are
 /// gauges, even the `_total` ones: a counter that drops at each run would make `rate()` and
-/// `increase()` invent resets.
+/// `increase()` invent resets. The text comes from swift-prometheus (escaping, formatting and
+/// name rules are its job); what is ours is the atomic replacement of the file.
 public enum MetricsFile {
-    /// The file's text. `nowMs` is the run's end (the `last_run_timestamp`).
+    /// The file's text, rendered by swift-prometheus's registry (one gauge family per figure,
+    /// every sample labelled with the job). `nowMs` is the run's end (`last_run_timestamp`).
     public static func render(_ s: RunSummary, exitCode: Int32, nowMs: Int64) -> String {
-        let job = "job=\"\(escapeLabel(s.job))\""
-        var out = ""
-        func metric(_ name: String, _ help: String, _ samples: [(String?, String)]) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+        let registry = PrometheusCollectorRegistry()
+        let job = ("job", s.job)
+        func gauge(_ name: String, _ help: String, _ samples: [((String, String)?, Double)]) {
             for (extra, value) in samples {
-                out += "\(name){\(job)\(extra.map { ",\($0)" } ?? "")} \(value)\n"
+                registry.makeGauge(name: name, labels: [job] + (extra.map { [$0] } ?? []), help: help).set(value)
             }
         }
-        metric("dingsync_last_run_timestamp_seconds", "When the last run ended (Unix time).",
-               [(nil, seconds(nowMs))])
-        metric("dingsync_run_exit_code", "Exit code of the last run (0 ok, 65 rejects, other non-zero failed).",
-               [(nil, "\(exitCode)")])
-        metric("dingsync_instances_total", "Approval instances in the last run, by pipeline stage.",
-               [("listed", s.listed), ("fetched", s.fetched), ("written", s.written), ("skipped", s.skipped),
-                ("rejected", s.rejected), ("failed", s.failed)].map { ("stage=\"\($0.0)\"", "\($0.1)") })
-        metric("dingsync_api_calls_total", "DingTalk API calls made in the last run, by API.",
-               ([("token", s.calls.token), ("listids", s.calls.listids), ("get", s.calls.get)]
+        gauge("dingsync_last_run_timestamp_seconds", "When the last run ended (Unix time).", [(nil, seconds(nowMs))])
+        gauge("dingsync_run_exit_code", "Exit code of the last run (0 ok, 65 rejects, other non-zero failed).",
+              [(nil, Double(exitCode))])
+        gauge("dingsync_instances_total", "Approval instances in the last run, by pipeline stage.",
+              [("listed", s.listed), ("fetched", s.fetched), ("written", s.written), ("skipped", s.skipped),
+               ("rejected", s.rejected), ("failed", s.failed)].map { (("stage", $0.0), Double($0.1)) })
+        gauge("dingsync_api_calls_total", "DingTalk API calls made in the last run, by API.",
+              ([("token", s.calls.token), ("listids", s.calls.listids), ("get", s.calls.get)]
                 + [(V1Codec.queryAPI, s.calls.v1Query), (V1Codec.getAPI, s.calls.v1Get)].filter { $0.1 > 0 })
-                .map { ("api=\"\($0.0)\"", "\($0.1)") })
-        metric("dingsync_retries_total", "DingTalk calls retried in the last run.", [(nil, "\(s.calls.retries)")])
-        metric("dingsync_run_duration_seconds", "Wall-clock duration of the last run.", [(nil, seconds(s.elapsedMs))])
+                .map { (("api", $0.0), Double($0.1)) })
+        gauge("dingsync_retries_total", "DingTalk calls retried in the last run.", [(nil, Double(s.calls.retries))])
+        gauge("dingsync_run_duration_seconds", "Wall-clock duration of the last run.", [(nil, seconds(s.elapsedMs))])
         if let w = s.watermarkMs {
             // Absent when the run did not read or move the watermark (backfill, dry run, early failure).
-            metric("dingsync_watermark_timestamp_seconds", "The job's watermark after the last run (Unix time).",
-                   [(nil, seconds(w))])
+            gauge("dingsync_watermark_timestamp_seconds", "The job's watermark after the last run (Unix time).", [(nil, seconds(w))])
         }
-        return out
+        gauge("dingsync_month_calls", "Metered DingTalk calls of the job this Beijing month, after the last run.",
+              [(nil, Double(s.monthCalls))])
+        gauge("dingsync_month_call_budget", "The job's monthly call budget (dingtalk.monthly_call_budget).", [(nil, Double(s.budget))])
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
     }
 
     /// Writes the text to a temporary file in the same directory (the collector reads only
@@ -71,19 +76,7 @@ public enum MetricsFile {
         try write(render(s, exitCode: exitCode, nowMs: nowMs), to: path)
     }
 
-    /// Label values escape backslash, double quote and newline (exposition format).
-    static func escapeLabel(_ v: String) -> String {
-        v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    /// Milliseconds as seconds with exactly three decimals, no float rounding noise.
-    static func seconds(_ ms: Int64) -> String {
-        let sign = ms < 0 ? "-" : ""
-        let a = ms.magnitude
-        let frac = String(a % 1000)
-        return "\(sign)\(a / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
-    }
+    static func seconds(_ ms: Int64) -> Double { Double(ms) / 1000 }
 
     private static func failure(_ what: String, _ code: Int32) -> DingSyncError {
         DingSyncError(.bug, "metrics file: could not \(what): \(String(cString: strerror(code)))")

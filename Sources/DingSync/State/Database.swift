@@ -7,8 +7,21 @@ public enum Database {
         do {
             return try MySQLConnection(DatabaseSession.options(s))
         } catch {
-            throw failure(error, doing: "connecting to MySQL \(s.socket ?? "\(s.host):\(s.port)")")
+            throw failure(error, doing: connecting(s))
         }
+    }
+
+    /// "connecting to MySQL host:port", with the TLS mode and files when TLS is involved, so
+    /// that a certificate failure names the file to look at (paths only, never contents).
+    static func connecting(_ s: MySQLSettings) -> String {
+        var text = "connecting to MySQL \(s.socket ?? "\(s.host):\(s.port)")"
+        if s.socket == nil && s.tls != MySQLTLS() {
+            var parts = ["mysql.tls.mode \(s.tls.mode.rawValue)"]
+            if let ca = s.tls.ca { parts.append("ca \(ca)") }
+            if let cert = s.tls.cert { parts.append("cert \(cert)") }
+            text += " (" + parts.joined(separator: ", ") + ")"
+        }
+        return text
     }
 
     /// The one funnel from a MySQL error to a tool error.
@@ -16,13 +29,26 @@ public enum Database {
         guard let e = error as? MySQLError else {
             return (error as? DingSyncError) ?? DingSyncError(.bug, "\(what): \(error)")
         }
-        let status: ExitStatus
-        if e.isAccessDenied { status = .permission }
-        else if e.code == 1049 { status = .config }          // unknown database
-        else if e.isUnknownTable { status = .config }
-        else if e.code == 1054 { status = .config }          // unknown column
-        else { status = .unavailable }
-        return DingSyncError(status, "\(what): MySQL error \(e.code): \(e.message)")
+        let text = "\(what): MySQL error \(e.code): \(e.message)"
+        switch e.kind {
+        case .accessDenied:
+            return DingSyncError(.permission, text + "; check mysql.user, the password (MYSQL_PASSWORD) and the grants"
+                + " (a server that requires TLS refuses plain connections this way too: see mysql.tls.mode)")
+        case .tls:
+            // Not a passing fault: the certificate, the CA or the server's TLS set-up must change.
+            return DingSyncError(.permission, text + "; the TLS connection could not be set up as mysql.tls asks"
+                + " (check that the CA file signed the server's certificate, and the mode)")
+        case .unknownDatabase, .unknownTable, .unknownColumn:
+            return DingSyncError(.config, text)
+        case .readOnly:
+            return DingSyncError(.unavailable, text + "; the server is read-only for now (a replica, a failover in"
+                + " progress or a maintenance lock): nothing was lost, re-run when it accepts writes")
+        case .tooManyConnections:
+            return DingSyncError(.unavailable, text + "; the server has no connection to spare (max_connections or"
+                + " the account's limit): nothing was lost, re-run later")
+        case .connectionLost, .lockWaitTimeout, .deadlock, .data, .duplicateKey, .other:
+            return DingSyncError(.unavailable, text)
+        }
     }
 
     static func value(_ v: MappedValue) -> MySQLValue {

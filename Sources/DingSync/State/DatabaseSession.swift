@@ -49,11 +49,11 @@ final class DatabaseSession {
             attempt += 1
             do {
                 return try MySQLConnection(options(s))
-            } catch let e as MySQLError where e.isConnectionLost && attempt < retry.maxAttempts {
+            } catch let e as MySQLError where e.isTemporary && attempt < retry.maxAttempts {
                 logger.warning("MySQL not reachable; retrying", metadata: ["error": "\(e.code) \(e.message)", "attempt": "\(attempt)"])
                 clock.sleep(ms: backoff(retry, attempt))
             } catch {
-                throw Database.failure(error, doing: "connecting to MySQL \(s.socket ?? "\(s.host):\(s.port)")")
+                throw Database.failure(error, doing: Database.connecting(s))
             }
         }
     }
@@ -70,14 +70,16 @@ final class DatabaseSession {
             attempt += 1
             do {
                 return try body()
-            } catch let e as MySQLError where e.isConnectionLost || e.isRetryableTransaction {
+            } catch let e as MySQLError where e.isTemporary || e.isRetryableTransaction {
                 try? connection.rollback()
                 guard attempt < retry.maxAttempts else {
-                    throw DingSyncError(.unavailable, "\(what): MySQL stayed unavailable after \(attempt) attempts (\(e.code): \(e.message)); everything committed is intact, re-run later")
+                    throw DingSyncError(.unavailable, "\(what): MySQL stayed unavailable after \(attempt) attempts (\(e.kind.rawValue), \(e.code): \(e.message)); everything committed is intact, re-run later")
                 }
                 logger.warning("MySQL error; replaying", metadata: ["during": "\(what)", "error": "\(e.code) \(e.message)", "attempt": "\(attempt)"])
                 sleep(beforeRetry: attempt)
-                if e.isConnectionLost || !connection.isAlive { try reconnect(what, attempt: &attempt) }
+                // A read-only server is often the old primary of a failover: a new connection
+                // may reach the new one.
+                if e.isConnectionLost || e.isReadOnly || !connection.isAlive { try reconnect(what, attempt: &attempt) }
             }
         }
     }
@@ -109,10 +111,10 @@ final class DatabaseSession {
                 reconnects += 1
                 logger.notice("reconnected to MySQL", metadata: ["during": "\(what)"])
                 return
-            } catch let e as MySQLError where e.isConnectionLost {
+            } catch let e as MySQLError where e.isTemporary {
                 attempt += 1
                 guard attempt < retry.maxAttempts else {
-                    throw DingSyncError(.unavailable, "\(what): MySQL stayed unreachable after \(attempt) attempts (\(e.message)); everything committed is intact, re-run later")
+                    throw DingSyncError(.unavailable, "\(what): MySQL stayed unreachable after \(attempt) attempts (\(e.kind.rawValue): \(e.message)); everything committed is intact, re-run later")
                 }
                 sleep(beforeRetry: attempt)
             }
@@ -128,6 +130,7 @@ final class DatabaseSession {
     }
 
     static func options(_ s: MySQLSettings) -> MySQLOptions {
-        MySQLOptions(host: s.host, port: s.port, socket: s.socket, user: s.user, password: s.password, database: s.database)
+        MySQLOptions(host: s.host, port: s.port, socket: s.socket, user: s.user, password: s.password, database: s.database,
+                     tls: s.tls)
     }
 }

@@ -5,60 +5,6 @@ import MySQLClient
 /// listing schedule, and per app key the cached token and a quota block. Every time written
 /// here comes from the tool's clock, never from the database server's.
 extension StateStore {
-    static let economyDDL: [String] = [
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_pending` (
-          `job` VARCHAR(64) NOT NULL,
-          `instance_id` VARCHAR(128) NOT NULL,
-          `reason` VARCHAR(16) NOT NULL COMMENT 'new | followup | reject | gone | abandoned',
-          `seen_ms` BIGINT NOT NULL,
-          `tries` INT NOT NULL DEFAULT 0,
-          `last_try_ms` BIGINT NULL,
-          `first_fail_ms` BIGINT NULL,
-          PRIMARY KEY (`job`, `instance_id`)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_ledger` (
-          `job` VARCHAR(64) NOT NULL,
-          `month` CHAR(7) NOT NULL COMMENT 'Beijing calendar month',
-          `endpoint` VARCHAR(16) NOT NULL,
-          `app_key_id` CHAR(16) NOT NULL COMMENT 'hash of the app key: jobs sharing a quota',
-          `calls` INT NOT NULL DEFAULT 0,
-          `updated_ms` BIGINT NOT NULL,
-          PRIMARY KEY (`job`, `month`, `endpoint`),
-          KEY `by_app` (`app_key_id`, `month`)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_schedule` (
-          `job` VARCHAR(64) NOT NULL PRIMARY KEY,
-          `last_listed_ms` BIGINT NULL,
-          `alerted_month` CHAR(7) NULL COMMENT 'the month whose 80 % warning was sent'
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        // v1 (issue 11): when a RUNNING listing last returned an open instance. A table of its
-        // own (not a column of dingsync_instances) so an existing install gains it with
-        // CREATE TABLE IF NOT EXISTS, and a topapi job simply never writes it.
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_running` (
-          `job` VARCHAR(64) NOT NULL,
-          `instance_id` VARCHAR(128) NOT NULL,
-          `confirmed_ms` BIGINT NOT NULL COMMENT 'tool clock: last listed as RUNNING/NEW',
-          PRIMARY KEY (`job`, `instance_id`)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_app` (
-          `app_key_id` CHAR(16) NOT NULL PRIMARY KEY,
-          `token_sealed` TEXT NULL COMMENT 'AES-GCM under a key derived from the app secret',
-          `token_expires_ms` BIGINT NULL,
-          `blocked_until_ms` BIGINT NULL COMMENT 'monthly quota exhausted until this instant',
-          `blocked_reason` TEXT NULL
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-    ]
-
     // MARK: snapshot
 
     public func snapshot(nowMs: Int64, resyncOpenMs: Int64) throws -> JobSnapshot {

@@ -10,68 +10,6 @@ public final class StateStore {
                                           "dingsync_pending", "dingsync_ledger", "dingsync_schedule", "dingsync_app",
                                           "dingsync_running"]
 
-    public static let ddl: [String] = [
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_state` (
-          `job` VARCHAR(64) NOT NULL PRIMARY KEY,
-          `watermark_ms` BIGINT NOT NULL COMMENT 'every instance created before this instant is written',
-          `updated_at` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_instances` (
-          `job` VARCHAR(64) NOT NULL,
-          `instance_id` VARCHAR(128) NOT NULL,
-          `create_time_ms` BIGINT NULL,
-          `status` VARCHAR(32) NULL,
-          `is_final` TINYINT NOT NULL DEFAULT 0,
-          `fetched_at_ms` BIGINT NOT NULL,
-          `detail` LONGTEXT NOT NULL COMMENT 'process_instance JSON as last fetched',
-          PRIMARY KEY (`job`, `instance_id`),
-          KEY `open_instances` (`job`, `is_final`, `create_time_ms`)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_rejects` (
-          `job` VARCHAR(64) NOT NULL,
-          `instance_id` VARCHAR(128) NOT NULL,
-          `column_name` VARCHAR(64) NOT NULL,
-          `raw_value` MEDIUMTEXT NULL,
-          `reason` TEXT NOT NULL,
-          `attempts` INT NOT NULL DEFAULT 1,
-          `first_seen` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-          `last_seen` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-          PRIMARY KEY (`job`, `instance_id`)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS `dingsync_runs` (
-          `id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-          `job` VARCHAR(64) NOT NULL,
-          `mode` VARCHAR(16) NOT NULL,
-          `from_ms` BIGINT NULL,
-          `to_ms` BIGINT NULL,
-          `started_at` DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-          `finished_at` DATETIME NULL,
-          `status` VARCHAR(16) NOT NULL DEFAULT 'running',
-          `exit_code` INT NULL,
-          `listed` INT NOT NULL DEFAULT 0,
-          `fetched` INT NOT NULL DEFAULT 0,
-          `written` INT NOT NULL DEFAULT 0,
-          `skipped` INT NOT NULL DEFAULT 0,
-          `rejected` INT NOT NULL DEFAULT 0,
-          `api_calls` INT NOT NULL DEFAULT 0,
-          `calls_token` INT NOT NULL DEFAULT 0,
-          `calls_listids` INT NOT NULL DEFAULT 0,
-          `calls_get` INT NOT NULL DEFAULT 0,
-          `retries` INT NOT NULL DEFAULT 0,
-          `error` TEXT NULL,
-          `windows` MEDIUMTEXT NULL COMMENT 'per window: listed vs fetched/skipped/failed/rejected (reconciliation)',
-          KEY `by_job` (`job`, `id`)
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-        """,
-    ]
-
     let db: MySQLConnection
     let job: String
 
@@ -80,7 +18,6 @@ public final class StateStore {
         self.job = job
     }
 
-    public static var allDDL: [String] { ddl + economyDDL }
 
     public func createTables() throws {
         for sql in Self.allDDL { try db.execute(sql) }

@@ -20,6 +20,9 @@ final class JobFixture {
     func nowMs() -> Int64 { wallClockMs() + offset.ms }
     /// Lets simulated time pass.
     func advance(_ ms: Int64) { offset.add(ms) }
+    /// `mysql.write_mode` of the fixtures a test case makes (nil: the shipped config's): the
+    /// upsert subclasses of the end-to-end cases set it in `setUp`. Tests run one at a time.
+    nonisolated(unsafe) static var writeMode: String?
 
     init(instances: [SimInstance], withDatabase: Bool = true, simulatorOptions: SimulatorOptions = .init(),
          adjust: (inout [String: Any]) -> Void = { _ in }) throws {
@@ -58,6 +61,10 @@ final class JobFixture {
         let oldest = instances.map(\.createTimeMs).min() ?? simulatorOptions.now()
         sync["start"] = Self.isoUTC(oldest - 3_600_000)
         config["sync"] = sync
+        if let mode = Self.writeMode, var mysql = config["mysql"] as? [String: Any] {
+            mysql["write_mode"] = mode
+            config["mysql"] = mysql
+        }
         adjust(&config)
         try writeConfig(config)
     }

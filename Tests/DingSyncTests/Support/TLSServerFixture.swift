@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// The TLS-only MariaDB of scripts/tls-test-server.sh (a throwaway CA and server certificate
+/// made with openssl at test time, plus an unrelated CA), for one test class.
+struct TLSServerFixture {
+    let dir: URL
+    let port: Int
+    let socket: String
+    let user: String
+    let password: String
+    let ca: String
+    let otherCA: String
+
+    struct Failed: Error, CustomStringConvertible { let description: String }
+
+    static func start() throws -> TLSServerFixture {
+        let env = TestEnvironment.env
+        guard let mainPort = env["DINGSYNC_TEST_MYSQL_PORT"].flatMap(Int.init) else {
+            throw Failed(description: "DINGSYNC_TEST_MYSQL_PORT is not set: run the suite with `make test`")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dingsync-tls-\(UUID().uuidString.prefix(8))")
+        let (code, out, err) = try script(["start", dir.path], port: mainPort + 100)
+        guard code == 0 else { throw Failed(description: "tls-test-server.sh start failed (\(code)): \(err)") }
+        var values: [String: String] = [:]
+        for line in out.split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            guard let eq = assignment.firstIndex(of: "=") else { continue }
+            values[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+        }
+        func value(_ name: String) throws -> String {
+            guard let v = values[name], !v.isEmpty else { throw Failed(description: "\(name) missing in: \(out)") }
+            return v
+        }
+        return TLSServerFixture(dir: dir, port: Int(try value("DINGSYNC_TEST_MYSQL_PORT")) ?? 0,
+                                socket: try value("DINGSYNC_TEST_MYSQL_SOCKET"), user: try value("DINGSYNC_TEST_MYSQL_USER"),
+                                password: try value("DINGSYNC_TEST_MYSQL_PASSWORD"), ca: try value("DINGSYNC_TEST_TLS_CA"),
+                                otherCA: try value("DINGSYNC_TEST_TLS_OTHER_CA"))
+    }
+
+    func stop() {
+        _ = try? Self.script(["stop", dir.path], port: port)
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    private static func script(_ args: [String], port: Int) throws -> (Int32, String, String) {
+        let process = Process()
+        process.executableURL = TestEnvironment.repoRoot.appendingPathComponent("scripts/tls-test-server.sh")
+        process.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["DINGSYNC_TLS_MARIADB_PORT"] = "\(port)"
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}
