@@ -106,7 +106,10 @@ extension Planner {
         // Youngest first: a page costs one call however few ids it holds, so each slice takes a
         // full page of rows from the young end, and older rows that share a page with young
         // ones are checked at the young pace for nothing.
-        let rows = snapshot.open.filter { !owed.contains($0.id) && nowMs - $0.createdMs <= settings.resyncOpenMs }
+        // DingTalk refuses a window starting beyond its 365-day horizon (a 78 for the whole run):
+        // rows older than that are left to the safety net's gets.
+        let earliest = WindowPlanner.earliestAllowed(nowMs: nowMs)
+        let rows = snapshot.open.filter { !owed.contains($0.id) && nowMs - $0.createdMs <= settings.resyncOpenMs && $0.createdMs >= earliest }
             .sorted { ($0.createdMs, $0.id) > ($1.createdMs, $1.id) }
         var out: [RunningSlice] = []
         var i = 0

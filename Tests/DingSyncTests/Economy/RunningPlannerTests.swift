@@ -74,6 +74,22 @@ final class RunningPlannerTests: XCTestCase {
         }
     }
 
+    func testRowsBeyondDingTalksHorizonAreNeverListedButStillFollowedByTheSafetyNet() {
+        let earliest = WindowPlanner.earliestAllowed(nowMs: Self.now)
+        let rows = [
+            OpenInstance(id: "inside", createdMs: earliest + Self.hour, checkedMs: Self.now - 20 * Self.day),
+            OpenInstance(id: "beyond", createdMs: earliest - Self.minute, checkedMs: Self.now - 20 * Self.day),
+        ]
+        var s = settings()
+        s.resyncOpenMs = 400 * Self.day
+        let snap = JobSnapshot(open: rows)
+        let slices = Planner.slices(snap, nowMs: Self.now, settings: s, policy: RunningPolicy())
+        XCTAssertEqual(slices.flatMap(\.ids), ["inside"])
+        XCTAssertGreaterThanOrEqual(slices[0].fromMs, earliest, "no window DingTalk would refuse")
+        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: s)
+        XCTAssertTrue(Planner.gets(snap, plan: plan, nowMs: Self.now, spent: 0, settings: s).gets.contains { $0.id == "beyond" })
+    }
+
     func testAnOldRowSharingAPageWithYoungOnesIsDueAtItsOwnPace() {
         for (oldConfirmedAgo, due) in [(7 * Self.hour, false), (47 * Self.hour, false), (49 * Self.hour, true)] {
             let young = open(5, createdAgo: Self.day, checkedAgo: Self.hour)
