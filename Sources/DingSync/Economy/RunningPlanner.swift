@@ -19,8 +19,11 @@ public struct RunningPolicy: Sendable, Equatable {
     /// so this bounds the arrival delay (cron cadence aside).
     public var listIntervalMs: Int64 = 50 * minute
     /// A slice of open rows is listed again after `ageFraction` of its youngest row's age,
-    /// never sooner than `youngIntervalMs`, never later than `tailIntervalMs`.
-    public var youngIntervalMs: Int64 = 4 * hour
+    /// never sooner than `youngIntervalMs`, never later than `tailIntervalMs`. The floor is
+    /// 8 h, not 4: a close is late (for the p95 floor of a day) only past 24 h, and the calls a
+    /// 4-hour young slice spent bought the median, not the p95; at 50 a day and 4,000 calls
+    /// the 8-hour floor measured close p95 62 h against 69 h, arrival p95 1.2 h against 1.3 h.
+    public var youngIntervalMs: Int64 = 8 * hour
     public var ageFraction = 0.25
     public var tailIntervalMs: Int64 = 48 * hour
     /// An open row unconfirmed for this long is owed a `get`.

@@ -28,7 +28,7 @@ final class RunningPlannerTests: XCTestCase {
     func testTheIntervalGrowsWithAgeBetweenItsBounds() {
         let p = RunningPolicy()
         let cases: [(age: Int64, interval: Int64)] = [
-            (0, 4 * Self.hour), (10 * Self.hour, 4 * Self.hour), (1 * Self.day, 6 * Self.hour),
+            (0, 8 * Self.hour), (10 * Self.hour, 8 * Self.hour), (2 * Self.day, 12 * Self.hour),
             (4 * Self.day, 24 * Self.hour), (8 * Self.day, 48 * Self.hour), (200 * Self.day, 48 * Self.hour),
         ]
         for c in cases { XCTAssertEqual(p.sweepInterval(ageMs: c.age), c.interval, "age \(c.age / Self.hour) h") }
@@ -53,18 +53,18 @@ final class RunningPlannerTests: XCTestCase {
     }
 
     func testASliceIsDueByItsLeastRecentlyConfirmedRow() {
-        // Rows a day old: due every 6 h. Confirmed 7 h ago → due; 5 h ago → not; one of them
-        // fetched 1 h ago does not make a slice fresh while another is stale.
+        // Rows two days old: due every 12 h. Confirmed 13 h ago → due; 11 h ago → not; one of
+        // them fetched 1 h ago does not make a slice fresh while another is stale.
         let cases: [(confirmed: [Int64?], checked: Int64, due: Bool)] = [
-            ([7 * Self.hour, 7 * Self.hour], 2 * Self.day, true),
-            ([5 * Self.hour, 5 * Self.hour], 2 * Self.day, false),
-            ([1 * Self.hour, 7 * Self.hour], 2 * Self.day, true),
-            ([nil, nil], 5 * Self.hour, false),
-            ([nil, nil], 7 * Self.hour, true),
+            ([13 * Self.hour, 13 * Self.hour], 3 * Self.day, true),
+            ([11 * Self.hour, 11 * Self.hour], 3 * Self.day, false),
+            ([1 * Self.hour, 13 * Self.hour], 3 * Self.day, true),
+            ([nil, nil], 11 * Self.hour, false),
+            ([nil, nil], 13 * Self.hour, true),
         ]
         for c in cases {
             let rows = c.confirmed.enumerated().map { i, ago in
-                OpenInstance(id: "r\(i)", createdMs: Self.now - Self.day, checkedMs: Self.now - c.checked, confirmedMs: ago.map { Self.now - $0 })
+                OpenInstance(id: "r\(i)", createdMs: Self.now - 2 * Self.day, checkedMs: Self.now - c.checked, confirmedMs: ago.map { Self.now - $0 })
             }
             let snap = JobSnapshot(open: rows, arrivalsLast30Days: 0)
             var plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: Self.now), settings: settings(budget: 4_000))
@@ -148,10 +148,10 @@ final class RunningPlannerTests: XCTestCase {
     func testTheFitSlowsSweepsWhenTheBudgetBindsAndSpeedsThemWhenItDoesNot() {
         let ages = (0..<20).map { Int64($0) * 5 * Self.day }
         let p = RunningPolicy()
-        let tight = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 4_400)
+        let tight = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 4_300)
         XCTAssertGreaterThan(tight.scale, 1)
-        XCTAssertGreaterThan(Double(tight.need), 0.95 * 4_400, "unscaled it would not fit the planned share")
-        XCTAssertLessThanOrEqual(Double(tight.policy.monthlyNeed(arrivalsPerMonth: 1_500, sliceAgesMs: ages)), 0.95 * 4_400 + 1)
+        XCTAssertGreaterThan(Double(tight.need), 0.95 * 4_300, "unscaled it would not fit the planned share")
+        XCTAssertLessThanOrEqual(Double(tight.policy.monthlyNeed(arrivalsPerMonth: 1_500, sliceAgesMs: ages)), 0.95 * 4_300 + 1)
         // Arrivals alone beyond the budget: the slowest sweeps, and the need says so.
         let hopeless = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 3_000)
         XCTAssertEqual(hopeless.scale, 4)
