@@ -19,7 +19,9 @@ public enum MetricsFile {
         let job = ("job", s.job)
         func gauge(_ name: String, _ help: String, _ samples: [((String, String)?, Double)]) {
             for (extra, value) in samples {
-                registry.makeGauge(name: name, labels: [job] + (extra.map { [$0] } ?? []), help: help).set(value)
+                // The whole name goes in metricName: a descriptor joins only its non-empty parts.
+                let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+                registry.makeGauge(descriptor: descriptor, labels: [job] + (extra.map { [$0] } ?? [])).set(value)
             }
         }
         gauge("dingsync_last_run_timestamp_seconds", "When the last run ended (Unix time).", [(nil, seconds(nowMs))])
