@@ -5,7 +5,7 @@ import XCTest
 
 /// The monthly budget through the real executable, the simulator and MariaDB: what a run may
 /// spend, what it records, and what later runs and `status` see.
-final class EconomyTests: XCTestCase {
+class EconomyTests: XCTestCase {
     static let hour: Int64 = 3_600_000
     static let day = 24 * hour
 

@@ -5,7 +5,7 @@ import MySQLClient
 import Synchronization
 import XCTest
 
-final class ResilienceSecretsTests: XCTestCase {
+class ResilienceSecretsTests: XCTestCase {
     /// Runs that log at trace, hit expired tokens, record rejects and fail in several ways; then
     /// every byte they printed and every cell of every table in the database is searched for the
     /// app secret, each access token issued and the MySQL password.

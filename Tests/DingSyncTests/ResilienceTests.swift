@@ -4,7 +4,7 @@ import MySQLClient
 import XCTest
 
 /// Survive the real world: a misbehaving DingTalk, a crashing MySQL, bad data, refusals.
-final class ResilienceTests: XCTestCase {
+class ResilienceTests: XCTestCase {
     static let day: Int64 = 86_400_000
 
     func testSyncThroughAFaultStormEndsWithTheFullTable() throws {

@@ -23,6 +23,9 @@ final class JobFixture {
     /// `mysql.write_mode` of the fixtures a test case makes (nil: the shipped config's): the
     /// upsert subclasses of the end-to-end cases set it in `setUp`. Tests run one at a time.
     nonisolated(unsafe) static var writeMode: String?
+    /// `dingtalk.api` of the fixtures a test case makes (nil: `DINGSYNC_TEST_API`, else the
+    /// shipped config's topapi): the v1 subclasses of the important cases set it in `setUp`.
+    nonisolated(unsafe) static var api: String?
 
     init(instances: [SimInstance], withDatabase: Bool = true, simulatorOptions: SimulatorOptions = .init(),
          adjust: (inout [String: Any]) -> Void = { _ in }) throws {
@@ -55,7 +58,7 @@ final class JobFixture {
         dingtalk["monthly_call_budget"] = 1_000_000
         // DINGSYNC_TEST_API=v1 runs any suite against the v1 backend (issue 11: the end-to-end,
         // fault, kill and bad-input tests must pass for both APIs).
-        if let api = e["DINGSYNC_TEST_API"] { dingtalk["api"] = api }
+        if let api = Self.api ?? e["DINGSYNC_TEST_API"] { dingtalk["api"] = api }
         config["dingtalk"] = dingtalk
         var sync = config["sync"] as! [String: Any]
         let oldest = instances.map(\.createTimeMs).min() ?? simulatorOptions.now()
@@ -127,5 +130,5 @@ extension DingTalkSimulator {
 }
 
 enum TestAPI {
-    static var isV1: Bool { TestEnvironment.env["DINGSYNC_TEST_API"] == "v1" }
+    static var isV1: Bool { (JobFixture.api ?? TestEnvironment.env["DINGSYNC_TEST_API"]) == "v1" }
 }
