@@ -34,6 +34,18 @@ class EconomyTests: XCTestCase {
         try job.assertTableEqualsTruth(nil, expected: job.simulator.instances().filter { s in instances.contains { $0.id == s.id } || late.contains { $0.id == s.id } }, "after the backfill")
     }
 
+    /// A new user's first sync, at the shipped default budget (2,000 a month), writes every
+    /// row: a catch-up listing is fetched at once, not after the first-get delay meant for a
+    /// job that lists every few hours.
+    func testFirstSyncAtTheDefaultBudgetWritesEveryRow() throws {
+        let instances = JobFixture.generate(count: 120, days: 20, seed: 307)
+        let job = try JobFixture(instances: instances) { c in setting(&c, "dingtalk", "monthly_call_budget", 2_000) }
+        let r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(job.simulator.calls(.get), 120, r.stderr)
+        try job.assertTableEqualsTruth(nil, "after the first sync")
+    }
+
     /// `--max-calls` below the estimate: 75 before any instance is fetched; the listed ids are
     /// recorded, so a later sync still fetches them.
     func testBackfillOverItsCapStopsBeforeFetching() throws {

@@ -58,6 +58,11 @@ public enum Planner {
         public var notDue = 0
         /// Calls a listing may borrow beyond `allowance`.
         public var listingSlack = 0
+        /// A catch-up listing (a first sync, a job far behind, a cron that runs rarely): the
+        /// ids it lists are fetched at once, without the first-get delay, which is there for
+        /// the young instances of a job that lists every few hours. Set with the instant the
+        /// listing was planned: ids recorded since then are this listing's.
+        public var catchUpListedAtMs: Int64?
         /// v1 only: the sweep policy fitted to the budget, and the RUNNING slices to list now.
         public var running: RunningPolicy?
         public var slices: [RunningSlice] = []
@@ -106,6 +111,11 @@ public enum Planner {
                                     arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)
                 plan.windows = WindowPlanner.windows(fromMs: from, toMs: to, windowDays: settings.windowDays, maxIds: 200,
                                                      arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)
+                // Most of what a long listing finds is old, and a user's first sync must show
+                // rows: waiting would only delay them (by a whole day under a daily cron).
+                if from < now - (policy.listIntervalMs + settings.overlapMs + policy.firstGetDelayMs) {
+                    plan.catchUpListedAtMs = now
+                }
             }
         }
         return plan
@@ -138,7 +148,8 @@ public enum Planner {
             case .new:
                 // A due first get outranks every revisit: a missing row is what readers of the
                 // table notice first, and arrivals are a bounded share of the budget.
-                let ratio = ratioOf(nowMs - p.seenMs, policy.firstGetDelayMs, never: false)
+                let caughtUp = plan.catchUpListedAtMs.map { p.seenMs >= $0 } ?? false
+                let ratio = caughtUp ? 1 : ratioOf(nowMs - p.seenMs, policy.firstGetDelayMs, never: false)
                 if ratio >= 1 { due.append((Get(id: p.id, reason: .new, priority: Self.arrivalClass + min(ratio, 1e6)), p.seenMs)) } else { plan.notDue += 1 }
             }
         }

@@ -116,6 +116,24 @@ final class PlannerTests: XCTestCase {
         }
     }
 
+    /// A first sync (or one far behind) fetches what it lists at once; a regular listing's new
+    /// ids wait for the first-get delay, and so do ids left from earlier runs.
+    func testACatchUpListingIsFetchedAtOnceARegularOneWaits() {
+        let p = RevisitPolicy()
+        for (watermarkAgo, catchUp) in [(20 * Self.day, true), (p.listIntervalMs, false)] {
+            let snap = JobSnapshot(watermarkMs: Self.now - watermarkAgo, lastListedMs: Self.now - p.listIntervalMs,
+                                   arrivalsLast30Days: 1_500)
+            let plan = Planner.listing(snap, budget: CallBudget(monthly: 1_500, spent: 0, nowMs: Self.now), settings: settings(budget: 1_500))
+            XCTAssertFalse(plan.windows.isEmpty)
+            XCTAssertEqual(plan.catchUpListedAtMs != nil, catchUp, "watermark \(watermarkAgo / Self.hour) h ago")
+            var listed = snap
+            listed.pending = [PendingInstance(id: "listed-now", reason: .new, seenMs: Self.now + 5),
+                              PendingInstance(id: "listed-before", reason: .new, seenMs: Self.now - Self.hour)]
+            let gets = Planner.gets(listed, plan: plan, nowMs: Self.now + 10, spent: 1, settings: settings(budget: 1_500)).gets
+            XCTAssertEqual(gets.map(\.id), catchUp ? ["listed-now"] : [])
+        }
+    }
+
     func testStaleOpenInstancesBeyondTheResyncHorizonAreNotFollowed() {
         var s = settings()
         s.resyncOpenMs = 30 * Self.day
