@@ -45,8 +45,10 @@ let package = Package(
                                                       .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DingSyncMappingTests", dependencies: ["DingSyncMapping"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient"]),
+        // The TLS-only MariaDB both MySQL and DingSync tests start (test support, not shipped).
+        .target(name: "TLSTestServer", path: "Tests/TLSTestServer"),
+        .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TLSTestServer"]),
         .testTarget(name: "DingTalkSimulatorTests", dependencies: ["DingTalkSimulator", "HTTPClient"]),
-        .testTarget(name: "DingSyncTests", dependencies: ["DingSync", "DingTalkSimulator", "MySQLClient", "HTTPClient"]),
+        .testTarget(name: "DingSyncTests", dependencies: ["DingSync", "DingTalkSimulator", "MySQLClient", "HTTPClient", "TLSTestServer"]),
     ]
 )

@@ -1,15 +1,16 @@
 import DingSync
 import Foundation
 import MySQLClient
+import TLSTestServer
 import XCTest
 
 /// `mysql.tls` from the config to the wire, and what a MySQL failure's class makes of the exit code.
 final class MySQLTLSTests: XCTestCase {
-    nonisolated(unsafe) static var server: Result<TLSServerFixture, Error>?
+    nonisolated(unsafe) static var server: Result<TLSTestServer, Error>?
 
     override class func setUp() {
         super.setUp()
-        server = Result { try TLSServerFixture.start() }
+        server = Result { try TLSTestServer.start() }
     }
 
     override class func tearDown() {
@@ -18,7 +19,7 @@ final class MySQLTLSTests: XCTestCase {
         super.tearDown()
     }
 
-    private func tlsServer() throws -> TLSServerFixture { try XCTUnwrap(Self.server).get() }
+    private func tlsServer() throws -> TLSTestServer { try XCTUnwrap(Self.server).get() }
 
     private static let env = ["DINGTALK_APP_KEY": "key-1234", "DINGTALK_APP_SECRET": "secret-5678", "MYSQL_PASSWORD": "pw-9999"]
 
@@ -66,7 +67,7 @@ final class MySQLTLSTests: XCTestCase {
         XCTAssertTrue(all.contains("mysql.tls.mode") && all.contains("mysql.tls.ca") && all.contains("mysql.tls.extra"), all)
     }
 
-    private func settings(_ s: TLSServerFixture, _ tls: MySQLTLS) throws -> MySQLSettings {
+    private func settings(_ s: TLSTestServer, _ tls: MySQLTLS) throws -> MySQLSettings {
         var c = try JobFixture.referenceConfig()
         var my = c["mysql"] as! [String: Any]
         my["tls"] = ["mode": tls.mode.rawValue, "ca": tls.ca as Any? ?? NSNull()]

@@ -1,66 +1,9 @@
 import Foundation
 import MySQLClient
+import TLSTestServer
 import XCTest
 
-/// A second MariaDB that demands TLS (scripts/tls-test-server.sh): a throwaway CA and a server
-/// certificate made with openssl at test time, an unrelated CA, --require-secure-transport=ON.
-/// Started once for this class and stopped after it.
-struct TLSServer {
-    let dir: URL
-    let port: Int
-    let socket: String
-    let user: String
-    let password: String
-    let ca: String
-    let otherCA: String
-
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    struct Failed: Error, CustomStringConvertible { let description: String }
-
-    static func start() throws -> TLSServer {
-        let main = try TestServer.fromEnvironment()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dingsync-tls-\(UUID().uuidString.prefix(8))")
-        let (code, out, err) = try script(["start", dir.path], port: main.port + 100)
-        guard code == 0 else { throw Failed(description: "tls-test-server.sh start failed (\(code)): \(err)") }
-        var values: [String: String] = [:]
-        for line in out.split(separator: "\n") where line.hasPrefix("export ") {
-            let assignment = line.dropFirst("export ".count)
-            guard let eq = assignment.firstIndex(of: "=") else { continue }
-            values[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
-        }
-        func value(_ name: String) throws -> String {
-            guard let v = values[name], !v.isEmpty else { throw Failed(description: "\(name) missing in: \(out)") }
-            return v
-        }
-        return TLSServer(dir: dir, port: Int(try value("DINGSYNC_TEST_MYSQL_PORT")) ?? 0,
-                         socket: try value("DINGSYNC_TEST_MYSQL_SOCKET"), user: try value("DINGSYNC_TEST_MYSQL_USER"),
-                         password: try value("DINGSYNC_TEST_MYSQL_PASSWORD"), ca: try value("DINGSYNC_TEST_TLS_CA"),
-                         otherCA: try value("DINGSYNC_TEST_TLS_OTHER_CA"))
-    }
-
-    func stop() {
-        _ = try? Self.script(["stop", dir.path], port: port)
-        try? FileManager.default.removeItem(at: dir)
-    }
-
-    static func script(_ args: [String], port: Int) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = repoRoot.appendingPathComponent("scripts/tls-test-server.sh")
-        process.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["DINGSYNC_TLS_MARIADB_PORT"] = "\(port)"
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
+extension TLSTestServer {
     func options(_ tls: MySQLTLS) -> MySQLOptions {
         MySQLOptions(host: "127.0.0.1", port: port, user: user, password: password, connectTimeoutSeconds: 5,
                      readTimeoutSeconds: 10, writeTimeoutSeconds: 10, tls: tls)
@@ -68,11 +11,11 @@ struct TLSServer {
 }
 
 final class TLSTests: XCTestCase {
-    nonisolated(unsafe) static var server: Result<TLSServer, Error>?
+    nonisolated(unsafe) static var server: Result<TLSTestServer, Error>?
 
     override class func setUp() {
         super.setUp()
-        server = Result { try TLSServer.start() }
+        server = Result { try TLSTestServer.start() }
     }
 
     override class func tearDown() {
@@ -81,7 +24,7 @@ final class TLSTests: XCTestCase {
         super.tearDown()
     }
 
-    private func tlsServer() throws -> TLSServer { try XCTUnwrap(Self.server).get() }
+    private func tlsServer() throws -> TLSTestServer { try XCTUnwrap(Self.server).get() }
 
     private func sessionCipher(_ c: MySQLConnection) throws -> String? {
         let rows = try c.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")

@@ -1,21 +1,21 @@
 import Foundation
-import XCTest
 
 /// The TLS-only MariaDB of scripts/tls-test-server.sh (a throwaway CA and server certificate
-/// made with openssl at test time, plus an unrelated CA), for one test class.
-struct TLSServerFixture {
-    let dir: URL
-    let port: Int
-    let socket: String
-    let user: String
-    let password: String
-    let ca: String
-    let otherCA: String
+/// made with openssl at test time, an unrelated CA, --require-secure-transport=ON), started
+/// beside the suite's own server (its port + 100). Shared by the MySQLClient and DingSync tests.
+public struct TLSTestServer: Sendable {
+    public let dir: URL
+    public let port: Int
+    public let socket: String
+    public let user: String
+    public let password: String
+    public let ca: String
+    public let otherCA: String
 
-    struct Failed: Error, CustomStringConvertible { let description: String }
+    public struct Failed: Error, CustomStringConvertible { public let description: String }
 
-    static func start() throws -> TLSServerFixture {
-        let env = TestEnvironment.env
+    public static func start() throws -> TLSTestServer {
+        let env = ProcessInfo.processInfo.environment
         guard let mainPort = env["DINGSYNC_TEST_MYSQL_PORT"].flatMap(Int.init) else {
             throw Failed(description: "DINGSYNC_TEST_MYSQL_PORT is not set: run the suite with `make test`")
         }
@@ -32,20 +32,22 @@ struct TLSServerFixture {
             guard let v = values[name], !v.isEmpty else { throw Failed(description: "\(name) missing in: \(out)") }
             return v
         }
-        return TLSServerFixture(dir: dir, port: Int(try value("DINGSYNC_TEST_MYSQL_PORT")) ?? 0,
-                                socket: try value("DINGSYNC_TEST_MYSQL_SOCKET"), user: try value("DINGSYNC_TEST_MYSQL_USER"),
-                                password: try value("DINGSYNC_TEST_MYSQL_PASSWORD"), ca: try value("DINGSYNC_TEST_TLS_CA"),
-                                otherCA: try value("DINGSYNC_TEST_TLS_OTHER_CA"))
+        return TLSTestServer(dir: dir, port: Int(try value("DINGSYNC_TEST_MYSQL_PORT")) ?? 0,
+                             socket: try value("DINGSYNC_TEST_MYSQL_SOCKET"), user: try value("DINGSYNC_TEST_MYSQL_USER"),
+                             password: try value("DINGSYNC_TEST_MYSQL_PASSWORD"), ca: try value("DINGSYNC_TEST_TLS_CA"),
+                             otherCA: try value("DINGSYNC_TEST_TLS_OTHER_CA"))
     }
 
-    func stop() {
+    public func stop() {
         _ = try? Self.script(["stop", dir.path], port: port)
         try? FileManager.default.removeItem(at: dir)
     }
 
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     private static func script(_ args: [String], port: Int) throws -> (Int32, String, String) {
         let process = Process()
-        process.executableURL = TestEnvironment.repoRoot.appendingPathComponent("scripts/tls-test-server.sh")
+        process.executableURL = repoRoot.appendingPathComponent("scripts/tls-test-server.sh")
         process.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["DINGSYNC_TLS_MARIADB_PORT"] = "\(port)"
