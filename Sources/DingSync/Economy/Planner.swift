@@ -99,7 +99,7 @@ public enum Planner {
         case .backfill:
             plan.windows = WindowPlanner.windows(fromMs: settings.fromMs ?? now, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
         case .sync:
-            let due = snapshot.lastListedMs.map { now - $0 >= policy.listIntervalMs } ?? true
+            let due = snapshot.lastListedMs.map { now - $0 + Self.dueSlackMs >= policy.listIntervalMs } ?? true
             // The runner passes the horizon-checked start; alone, the planner derives it.
             let from = settings.fromMs ?? snapshot.watermarkMs.map { $0 - settings.overlapMs } ?? settings.startMs
             // A listing may borrow a few calls beyond the paced allowance (never beyond the
@@ -228,9 +228,15 @@ public enum Planner {
         return min(to, from + max(RevisitPolicy.hour, reach))
     }
 
+    /// A run never starts more often than a minute, and what it records (a listing's end, a
+    /// fetch) happens seconds after it started: an interval that ends within the minute is due
+    /// now, or the next run finds it a few seconds short and it waits a whole cron step (an
+    /// hourly listing under a 10-minute cron became one every 70 minutes).
+    static let dueSlackMs: Int64 = 60_000
+
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
         if never { return .infinity }
         guard interval > 0 else { return .infinity }
-        return Double(waited) / Double(interval)
+        return Double(waited + dueSlackMs) / Double(interval)
     }
 }

@@ -31,7 +31,9 @@ final class PlannerTests: XCTestCase {
         let cases: [(lastListed: Int64?, due: Bool)] = [
             (nil, true),
             (Self.now - p.listIntervalMs, true),
-            (Self.now - p.listIntervalMs + 1, false),
+            // Within the minute counts as due (what a run records comes seconds after its start).
+            (Self.now - p.listIntervalMs + Planner.dueSlackMs, true),
+            (Self.now - p.listIntervalMs + Planner.dueSlackMs + 1, false),
             (Self.now - 10 * Self.minute, false),
         ]
         for c in cases {

@@ -34,6 +34,17 @@ final class RunningPlannerTests: XCTestCase {
         for c in cases { XCTAssertEqual(p.sweepInterval(ageMs: c.age), c.interval, "age \(c.age / Self.hour) h") }
     }
 
+    func testAnIntervalEndingWithinTheMinuteIsDueNow() {
+        // What a run records happens seconds after it starts: the next run of an hourly
+        // interval finds it a few seconds short, and must not wait another cron step.
+        XCTAssertGreaterThanOrEqual(Planner.ratioOf(60 * Self.minute - 5_000, 60 * Self.minute, never: false), 1)
+        XCTAssertLessThan(Planner.ratioOf(58 * Self.minute, 60 * Self.minute, never: false), 1)
+        let rows = [OpenInstance(id: "r", createdMs: Self.now - 2 * Self.day, checkedMs: Self.now - 3 * Self.day,
+                                 confirmedMs: Self.now - 12 * Self.hour + 5_000)]
+        let slices = Planner.slices(JobSnapshot(open: rows), nowMs: Self.now, settings: settings(), policy: RunningPolicy())
+        XCTAssertGreaterThanOrEqual(slices[0].priority, 1, "a 12-hour slice confirmed 12 h less five seconds ago is due")
+    }
+
     func testOpenRowsAreCutIntoOnePageSlicesInCreationOrder() {
         var snap = JobSnapshot(open: open(45, createdAgo: 20 * Self.day, checkedAgo: 3 * Self.day).shuffled())
         snap.pending = [PendingInstance(id: "o7", reason: .closed, seenMs: Self.now)]
