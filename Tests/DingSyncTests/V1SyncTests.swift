@@ -53,6 +53,7 @@ final class V1SyncTests: XCTestCase {
         r = try job.run(["sync"])
         XCTAssertEqual(r.code, 0, r.stderr)
         try job.assertTableEqualsTruth(conn, "after a day")
+        XCTAssertTrue(r.stderr.contains("(closes found \(closing.count))"), "the summary says what the RUNNING listings found: \(r.stderr)")
         for id in closing { XCTAssertEqual(sim.getCalls(for: id), 1, "closed \(id): one get") }
         for id in staying { XCTAssertEqual(sim.getCalls(for: id), 0, "still open \(id): confirmed by the RUNNING listing, no get") }
         for id in finalBefore { XCTAssertEqual(sim.getCalls(for: id), 0, "final \(id) is never fetched again") }
@@ -69,6 +70,27 @@ final class V1SyncTests: XCTestCase {
         let spent = CallCounters.metered(ledger)
         XCTAssertTrue(status.stdout.contains("\"spent\":\(spent)") || status.stdout.contains("\"spent\" : \(spent)"),
                       "status sums both families: \(spent) in \(status.stdout.prefix(600))")
+    }
+
+    /// An app without the legacy approval permission still syncs with v1: the first refusal
+    /// of the legacy get turns the run to v1's GET, and the run says what that costs (seconds).
+    func testALegacyGetRefusedForPermissionFallsBackToV1sGETAndSaysSo() throws {
+        let instances = JobFixture.generate(count: 20, days: 5, seed: 51, nowMs: wallClockMs())
+        let job = try JobFixture(instances: instances) { c in setting(&c, "dingtalk", "concurrency", 1) }
+        try useAPI(job, "v1")
+        for i in instances { job.simulator.failGets(of: i.id, times: 1_000, errcode: 60011) }
+        let r = try job.run(["sync"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(job.simulator.calls(.get), 1, "one refusal, then v1's GET for the rest of the run")
+        XCTAssertEqual(job.simulator.calls(.v1Get), instances.count)
+        XCTAssertTrue(r.stderr.contains("details came from v1's GET, whose times are to the minute"), r.stderr)
+        let conn = try job.connect()
+        XCTAssertEqual(try conn.query("SELECT COUNT(*) FROM `master_wan_recharge`").first?.first??.description, "\(instances.count)")
+        // A run that never needed the fallback does not say it.
+        job.advance(3_600_000)
+        let quiet = try job.run(["sync"])
+        XCTAssertEqual(quiet.code, 0, quiet.stderr)
+        XCTAssertFalse(quiet.stderr.contains("v1's GET"), quiet.stderr)
     }
 
     func testSwitchingTopapiToV1AndBackLosesNothingAndRefetchesNothingFinal() throws {

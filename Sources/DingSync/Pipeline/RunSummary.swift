@@ -49,6 +49,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let secs = String(format: "%.1f", Double(elapsedMs) / 1000)
         return "\(dryRun ? "dry-run " : "")\(mode) \(job): listed \(listed), fetched \(fetched), written \(written), "
             + "skipped \(skipped), rejected \(rejected)\(failed > 0 ? ", failed \(failed)" : ""), "
+            + (runningSlices > 0 ? "running slices \(runningSlices) (closes found \(closesFound)), " : "")
             + "API calls \(calls.total) (token \(calls.token), listids \(calls.listids), get \(calls.get)\(calls.v1Query + calls.v1Get > 0 ? ", \(V1Codec.queryAPI) \(calls.v1Query), \(V1Codec.getAPI) \(calls.v1Get)" : "")), "
             + "retries \(calls.retries), elapsed \(secs)s; month \(monthCalls) of \(budget) calls"
             + (deferred > 0 ? ", deferred \(deferred)" : "") + (dryRun ? " (dry run: not recorded)" : "")

@@ -295,6 +295,10 @@ public final class SyncRunner {
     // MARK: - Figures and the quota block
 
     private func finishFigures(started: Int64) {
+        if shared.v1DetailsOnly.isSet {
+            // Said once a run: the rows are complete, but their times lost their seconds.
+            logger.warning("the app may not call topapi/processinstance/get: details came from v1's GET, whose times are to the minute (grant the legacy approval permission to keep the seconds)")
+        }
         summary.calls = shared.counters.snapshot
         summary.elapsedMs = context.clock.nowMs() - started
         if let committer {
