@@ -5,7 +5,7 @@ import XCTest
 
 /// A fatal answer stops the run at once, however long the other workers' back-offs; a deleted
 /// instance stops costing calls.
-final class StopAndGiveUpTests: XCTestCase {
+class StopAndGiveUpTests: XCTestCase {
     static let hour: Int64 = 3_600_000
 
     /// Workers sleep in long retry back-offs (half the answers are HTTP 500) when one get is
@@ -13,8 +13,8 @@ final class StopAndGiveUpTests: XCTestCase {
     /// and starts no call after the refusal beyond the ones already in flight.
     func testAFatalAnswerStopsTheRunWithinSeconds() throws {
         // With v1, a legacy get refused for permission falls back to v1's GET (dingtalk-api-v1.md)
-        // rather than ending the run; V1SyncTests covers a refusal of the v1 family itself.
-        try XCTSkipIf(TestAPI.isV1, "v1 falls back to its own GET on a legacy permission refusal")
+        // rather than ending the run (V1SyncTests): there the fatal answer is the monthly quota.
+        let (fatal, exit): (Int, Int32) = TestAPI.isV1 ? (90020, 75) : (60011, 77)
         var options = SimulatorOptions()
         options.latencyMs = 50
         let instances = JobFixture.generate(count: 80, days: 5, seed: 401)
@@ -26,11 +26,11 @@ final class StopAndGiveUpTests: XCTestCase {
         // sleep in back-off (up to 20 s); the fifth is refused for permission.
         let ids = instances.map(\.id).sorted()
         for id in ids.prefix(4) { job.simulator.failGets(of: id, times: 100, errcode: -1) }
-        job.simulator.failGets(of: ids[4], times: 100, errcode: 60011)
+        job.simulator.failGets(of: ids[4], times: 100, errcode: fatal)
         let started = Date()
         let r = try job.run(["sync"])
         let elapsed = Date().timeIntervalSince(started)
-        XCTAssertEqual(r.code, 77, r.stderr)
+        XCTAssertEqual(r.code, exit, r.stderr)
         XCTAssertEqual(r.stderr.components(separatedBy: "dingsync: error:").count - 1, 1, r.stderr)
         XCTAssertLessThan(elapsed, 5, "the back-offs (up to 30 s) must not hold a failed run")
         XCTAssertLessThanOrEqual(job.simulator.calls(.get), 8 + 8, "no new get after the refusal beyond those in flight")

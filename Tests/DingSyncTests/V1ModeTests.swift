@@ -42,6 +42,12 @@ final class EconomyV1Tests: EconomyTests {
     func testTheFixturesOfThisCaseUseV1() throws { try assertV1Fixtures() }
 }
 
+final class StopAndGiveUpV1Tests: StopAndGiveUpTests {
+    override func setUp() { super.setUp(); JobFixture.api = "v1" }
+    override func tearDown() { JobFixture.api = nil; super.tearDown() }
+    func testTheFixturesOfThisCaseUseV1() throws { try assertV1Fixtures() }
+}
+
 private func assertV1Fixtures(file: StaticString = #filePath, line: UInt = #line) throws {
     let job = try JobFixture(instances: JobFixture.generate(count: 1, days: 1, seed: 1), withDatabase: false)
     let config = try JSONSerialization.jsonObject(with: Data(contentsOf: job.configURL)) as? [String: Any]
