@@ -77,6 +77,16 @@ public struct CallBudget: Sendable, Equatable {
         return min(remaining, max(0, remaining - Int(rest.rounded(.up))))
     }
 
+    /// The monthly rate what is left can sustain for the rest of the month (never above the
+    /// budget). Policies are fitted to it, not to the budget: the need they are fitted by is an
+    /// estimate, and a job whose spend ran ahead of it (or a catch-up that spent the surplus)
+    /// then plans a little slower for the rest of the month instead of starving its last days.
+    /// The month's last day counts whole, so its last runs do not plan on a rate they cannot use.
+    public var sustainableMonthly: Int {
+        let left = max(1.0 / 30, 1 - elapsedFraction)
+        return min(monthly, Int((Double(remaining) / left).rounded(.down)))
+    }
+
     /// Spend by month end if the month goes on at the pace it has had.
     public var projectedMonthEnd: Int {
         let f = elapsedFraction

@@ -72,15 +72,16 @@ public enum Planner {
     /// The allowance, the policy for this job's volume, and the windows to list (none when a
     /// listing is not due yet).
     public static func listing(_ snapshot: JobSnapshot, budget: CallBudget, settings: Settings) -> Plan {
+        let rate = min(settings.monthlyBudget, budget.sustainableMonthly)
         var (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
-                                                           budget: settings.monthlyBudget)
+                                                           budget: rate)
         var running: RunningPolicy?
         if settings.api == .v1 {
             // Listing every ~hour and fetching at once is what v1 affords: most revisits become
             // one RUNNING page per slice instead of a get per open row.
             let ages = slices(snapshot, nowMs: budget.nowMs, settings: settings, policy: settings.running)
                 .map { budget.nowMs - ($0.toMs - 59_999) }
-            let fit = settings.running.fitted(arrivalsPerMonth: snapshot.arrivalsLast30Days, sliceAgesMs: ages, budget: settings.monthlyBudget)
+            let fit = settings.running.fitted(arrivalsPerMonth: snapshot.arrivalsLast30Days, sliceAgesMs: ages, budget: rate)
             (scale, need, running) = (fit.scale, fit.need, fit.policy)
             policy = settings.policy
             policy.listIntervalMs = fit.policy.listIntervalMs

@@ -26,6 +26,30 @@ final class PlannerTests: XCTestCase {
         return Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: settings(budget: 1_500))
     }
 
+    /// An ample budget buys a fresher policy that plans to spend most of it. A job whose spend
+    /// ran ahead of the month (the need is an estimate) plans slower for the rest of it, so its
+    /// last days are not starved; a first sync mid-month still catches up.
+    func testAJobAheadOfItsMonthPlansSlowerForTheRestOfIt() {
+        let midMonth = CallBudgetTests.decemberStart + 15 * Self.day + 12 * Self.hour
+        var snap = JobSnapshot(arrivalsLast30Days: 300)
+        snap.open = (0..<20).map { OpenInstance(id: "o\($0)", createdMs: midMonth - Int64($0) * Self.day, checkedMs: midMonth - Self.hour) }
+        for api in [DingTalkAPI.topapi, .v1] {
+            var s = settings(budget: 10_000)
+            s.api = api
+            let onLine = Planner.listing(snap, budget: CallBudget(monthly: 10_000, spent: 5_000, nowMs: midMonth), settings: s)
+            let ahead = Planner.listing(snap, budget: CallBudget(monthly: 10_000, spent: 8_000, nowMs: midMonth), settings: s)
+            XCTAssertLessThan(onLine.scale, 1, "\(api): the budget buys freshness")
+            XCTAssertGreaterThan(ahead.scale, onLine.scale * 2, "\(api): 2,000 left for half a month is a rate of 4,000, not 10,000")
+            let first = Planner.listing(snap, budget: CallBudget(monthly: 10_000, spent: 0, nowMs: midMonth), settings: s)
+            XCTAssertGreaterThan(first.allowance, 5_000, "\(api): a first sync mid-month still catches up")
+        }
+        let b = CallBudget(monthly: 10_000, spent: 8_000, nowMs: midMonth)
+        XCTAssertEqual(b.sustainableMonthly, 4_000, "2,000 left for the second half of the month")
+        XCTAssertEqual(CallBudget(monthly: 10_000, spent: 0, nowMs: midMonth).sustainableMonthly, 10_000, "never above the budget")
+        XCTAssertEqual(CallBudget(monthly: 10_000, spent: 9_990, nowMs: CallBudgetTests.decemberStart + 31 * Self.day - Self.minute).sustainableMonthly,
+                       300, "the last day counts whole")
+    }
+
     func testListingIsDueByTimeNotByRun() {
         let p = RevisitPolicy()
         let cases: [(lastListed: Int64?, due: Bool)] = [
