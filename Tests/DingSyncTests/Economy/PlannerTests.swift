@@ -50,6 +50,22 @@ final class PlannerTests: XCTestCase {
                        300, "the last day counts whole")
     }
 
+    /// Needs are per 30 days, budgets per calendar month: February's budget buys more a day than
+    /// March's, and a 31-day month must not be planned at 98 % of its budget.
+    func testTheFitReadsTheBudgetPerDayOfItsMonth() {
+        var snap = JobSnapshot(arrivalsLast30Days: 300)
+        let feb = BeijingMonth.epochMs(year: 2027, month: 2) + Self.hour, mar = BeijingMonth.epochMs(year: 2027, month: 3) + Self.hour
+        for api in [DingTalkAPI.topapi, .v1] {
+            var s = settings(budget: 10_000)
+            s.api = api
+            snap.open = (0..<20).map { OpenInstance(id: "o\($0)", createdMs: feb - Int64($0) * Self.day, checkedMs: feb - Self.hour) }
+            let inFeb = Planner.listing(snap, budget: CallBudget(monthly: 10_000, spent: 0, nowMs: feb), settings: s)
+            snap.open = (0..<20).map { OpenInstance(id: "o\($0)", createdMs: mar - Int64($0) * Self.day, checkedMs: mar - Self.hour) }
+            let inMar = Planner.listing(snap, budget: CallBudget(monthly: 10_000, spent: 0, nowMs: mar), settings: s)
+            XCTAssertLessThan(inFeb.scale, inMar.scale * 0.95, "\(api): 10,000 over 28 days is 10,714 per 30, over 31 days 9,677")
+        }
+    }
+
     func testListingIsDueByTimeNotByRun() {
         let p = RevisitPolicy()
         let cases: [(lastListed: Int64?, due: Bool)] = [
