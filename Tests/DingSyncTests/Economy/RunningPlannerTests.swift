@@ -25,11 +25,12 @@ final class RunningPlannerTests: XCTestCase {
         }
     }
 
-    func testTheIntervalGrowsWithAgeBetweenItsBounds() {
+    func testTheIntervalGrowsWithAgeWithinADayForTwoWeeksThenTwoDays() {
         let p = RunningPolicy()
         let cases: [(age: Int64, interval: Int64)] = [
             (0, 8 * Self.hour), (10 * Self.hour, 8 * Self.hour), (2 * Self.day, 12 * Self.hour),
-            (4 * Self.day, 24 * Self.hour), (8 * Self.day, 48 * Self.hour), (200 * Self.day, 48 * Self.hour),
+            (4 * Self.day, 22 * Self.hour), (8 * Self.day, 22 * Self.hour), (14 * Self.day - Self.minute, 22 * Self.hour),
+            (14 * Self.day, 48 * Self.hour), (200 * Self.day, 48 * Self.hour),
         ]
         for c in cases { XCTAssertEqual(p.sweepInterval(ageMs: c.age), c.interval, "age \(c.age / Self.hour) h") }
     }
@@ -172,6 +173,11 @@ final class RunningPlannerTests: XCTestCase {
         XCTAssertGreaterThan(tight.policy.listIntervalMs, p.listIntervalMs, "a tight one lists less often too ...")
         XCTAssertLessThan(Double(tight.policy.listIntervalMs) / Double(p.listIntervalMs),
                           Double(tight.policy.tailIntervalMs) / Double(p.tailIntervalMs), "... but by less than it slows sweeps")
+        XCTAssertEqual(tight.policy.freshCapMs, p.freshCapMs, "rows under two weeks stay within the day")
+        XCTAssertGreaterThan(Double(tight.policy.tailIntervalMs) / Double(p.tailIntervalMs),
+                             Double(tight.policy.youngIntervalMs) / Double(p.youngIntervalMs), "the weeks-old pages slow first")
+        XCTAssertLessThan(hopeless.policy.tailIntervalMs, p.safetyNetMs, "never slower than the safety net's gets")
+        XCTAssertLessThan(rich.policy.freshCapMs, p.freshCapMs)
         let lavish = p.fitted(arrivalsPerMonth: 1_500, sliceAgesMs: ages, budget: 100_000_000)
         XCTAssertEqual(lavish.policy.listIntervalMs, 0, "a lavish budget lists on every run")
     }
