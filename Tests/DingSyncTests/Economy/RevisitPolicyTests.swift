@@ -41,6 +41,12 @@ final class RevisitPolicyTests: XCTestCase {
         XCTAssertEqual(tight.scale, 1)
         XCTAssertEqual(tight.policy, p)
 
+        // A budget the tight policy nearly fills buys nothing: a fit a few percent fresher only
+        // makes revisits that the pacing line defers.
+        let need = Double(p.monthlyNeed(busy))
+        XCTAssertEqual(p.fitted(to: busy, budget: Int(need / 0.965)).scale, 1)
+        XCTAssertLessThan(p.fitted(to: busy, budget: Int(need / 0.90)).scale, 1)
+
         let quiet = RevisitPolicy.Volume(arrivalsPerMonth: 600, openAgesMs: (0..<150).map { Int64($0) * 16 * hour })
         let fit = p.fitted(to: quiet, budget: 4_000)
         XCTAssertLessThan(fit.scale, 0.6)
