@@ -59,4 +59,6 @@ bench-economy: release
 	@scripts/mariadb.sh start
 	@set -a; eval "$$(scripts/mariadb.sh env)"; set +a; rc=0; \
 	  for perday in 50 20; do .build/release/dingbench economy --per-day $$perday --budget 4000 || rc=$$?; done; \
+	  for run in 50:4000 50:4500 50:5000 20:4000; do \
+	    .build/release/dingbench economy --api v1 --per-day $${run%%:*} --budget $${run##*:} || rc=$$?; done; \
 	  scripts/mariadb.sh stop; exit $$rc
