@@ -103,7 +103,7 @@ public enum Planner {
         case .backfill:
             plan.windows = WindowPlanner.windows(fromMs: settings.fromMs ?? now, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
         case .sync:
-            let due = snapshot.lastListedMs.map { now - $0 + Self.dueSlackMs >= policy.listIntervalMs } ?? true
+            let due = snapshot.lastListedMs.map { ratioOf(now - $0, policy.listIntervalMs, never: false) >= 1 } ?? true
             // The runner passes the horizon-checked start; alone, the planner derives it.
             let from = settings.fromMs ?? snapshot.watermarkMs.map { $0 - settings.overlapMs } ?? settings.startMs
             // A listing may borrow a few calls beyond the paced allowance (never beyond the
@@ -235,12 +235,13 @@ public enum Planner {
     /// A run never starts more often than a minute, and what it records (a listing's end, a
     /// fetch) happens seconds after it started: an interval that ends within the minute is due
     /// now, or the next run finds it a few seconds short and it waits a whole cron step (an
-    /// hourly listing under a 10-minute cron became one every 70 minutes).
+    /// hourly listing under a 10-minute cron became one every 70 minutes). An interval that an
+    /// ample budget shrank to seconds gets a tenth of itself, so it is not due on every run.
     static let dueSlackMs: Int64 = 60_000
 
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
         if never { return .infinity }
         guard interval > 0 else { return .infinity }
-        return Double(waited + dueSlackMs) / Double(interval)
+        return Double(waited + min(dueSlackMs, interval / 10)) / Double(interval)
     }
 }

@@ -40,6 +40,8 @@ final class RunningPlannerTests: XCTestCase {
         // interval finds it a few seconds short, and must not wait another cron step.
         XCTAssertGreaterThanOrEqual(Planner.ratioOf(60 * Self.minute - 5_000, 60 * Self.minute, never: false), 1)
         XCTAssertLessThan(Planner.ratioOf(58 * Self.minute, 60 * Self.minute, never: false), 1)
+        // An interval an ample budget shrank to 20 seconds is not due on every run.
+        XCTAssertLessThan(Planner.ratioOf(5_000, 20_000, never: false), 1)
         let rows = [OpenInstance(id: "r", createdMs: Self.now - 2 * Self.day, checkedMs: Self.now - 3 * Self.day,
                                  confirmedMs: Self.now - 12 * Self.hour + 5_000)]
         let slices = Planner.slices(JobSnapshot(open: rows), nowMs: Self.now, settings: settings(), policy: RunningPolicy())
