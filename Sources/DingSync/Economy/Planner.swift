@@ -73,8 +73,8 @@ public enum Planner {
     /// listing is not due yet).
     public static func listing(_ snapshot: JobSnapshot, budget: CallBudget, settings: Settings) -> Plan {
         // Needs are counted per 30 days, the budget per calendar month (28 to 31 days): fitted
-        // to the budget itself, a 31-day month planned 98 % of it instead of 95 %, and the
-        // estimate's own error then ran into the pacing line and deferred arrivals.
+        // to the budget itself, a 31-day month was planned at 3 % more than its share, and the
+        // estimate's own error then ran into the pacing line.
         let rate = Int(Double(min(settings.monthlyBudget, budget.sustainableMonthly)) * Double(RevisitPolicy.month) / Double(budget.month.lengthMs))
         var (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
                                                            budget: rate)

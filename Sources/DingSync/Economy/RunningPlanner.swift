@@ -65,11 +65,11 @@ public struct RunningPolicy: Sendable, Equatable {
     /// The intervals times `factor`: < 1 when the budget buys more (everything fresher, down to
     /// listing on every run, like topapi's fit), > 1 when it cannot pay the policy. Then the
     /// shortfall falls where it costs the p95s least: the weeks-old pages slow by the factor's
-    /// square (never past `tailCeilingMs`), the young
-    /// rows by the factor but never past the 22-hour cap, the listing of new ids by the
-    /// factor's square root only (the first benchmark held arrivals at 50 min and starved the
-    /// sweeps: close p95 415 h; a missing row is what readers notice first, but a close never
-    /// seen is worse). The safety net stays: it is about DingTalk, not the budget.
+    /// square (never past `tailCeilingMs`), the young rows by the factor but never past the
+    /// 22-hour cap, the listing of new ids by the factor's square root only (the first
+    /// benchmark held arrivals at 50 min and starved the sweeps: close p95 415 h; a missing row
+    /// is what readers notice first, but a close never seen is worse). The safety net stays:
+    /// it is about DingTalk, not the budget.
     public func scaled(by factor: Double) -> RunningPolicy {
         var p = self
         // Under a minute is "every run": no cron fires more often than that.
