@@ -80,6 +80,8 @@ public final class MySQLConnection {
     let handle: UnsafeMutablePointer<MYSQL>
     /// Kept only to scrub it from error messages.
     let secret: String
+    /// Read once from the handshake: the family the server's error numbers belong to.
+    public private(set) var serverFamily: MySQLServerFamily = .unknown
 
     /// Strict so that over-long or out-of-range values fail instead of being silently
     /// truncated; a fixed list (rather than appending to the server default) keeps the
@@ -105,6 +107,7 @@ public final class MySQLConnection {
             throw error
         }
         // From here on deinit closes the handle if setup fails.
+        serverFamily = MySQLServerFamily(version: serverVersion)
         try execute("SET SESSION sql_mode = '\(Self.sessionSQLMode)'")
     }
 
@@ -175,7 +178,7 @@ public final class MySQLConnection {
     }
 
     func error(_ context: String) -> MySQLError {
-        MySQLError.from(connection: handle, context: context, redacting: secret)
+        MySQLError.from(connection: handle, context: context, redacting: secret, server: serverFamily)
     }
 
     /// Runs one statement over the text protocol and discards any result set.

@@ -12,12 +12,15 @@ public struct MySQLError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// What we were doing: "connect", "prepare", "execute", "fetch", ...
     public var context: String
+    /// Who sent a server error (its number belongs to that server's family).
+    public var server: MySQLServerFamily
 
-    public init(code: UInt32, sqlState: String, message: String, context: String) {
+    public init(code: UInt32, sqlState: String, message: String, context: String, server: MySQLServerFamily = .unknown) {
         self.code = code
         self.sqlState = sqlState
         self.message = message
         self.context = context
+        self.server = server
     }
 
     public var description: String {
@@ -25,7 +28,7 @@ public struct MySQLError: Error, Sendable, CustomStringConvertible {
     }
 
     /// What kind of failure this is; the properties below all derive from it.
-    public var kind: MySQLErrorKind { MySQLErrorKind.classify(code: code, sqlState: sqlState) }
+    public var kind: MySQLErrorKind { MySQLErrorKind.classify(code: code, sqlState: sqlState, server: server) }
 
     /// The connection is unusable; the caller must open a new one (we never auto-reconnect).
     public var isConnectionLost: Bool { kind == .connectionLost }
@@ -172,7 +175,15 @@ public enum MySQLErrorKind: String, Sendable, CaseIterable {
         "ER_INVALID_JSON_TEXT", "ER_CHECK_CONSTRAINT_VIOLATED",
     ]
 
-    public static func classify(code: UInt32, sqlState: String) -> MySQLErrorKind {
+    /// Oracle's ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8.0.24 on): an Oracle server sends it
+    /// before closing a session idle past `wait_timeout`. The one number not taken from the
+    /// installed headers, because it matters exactly when they cannot name it: a MariaDB
+    /// Connector/C client (whose headers give 4031 to a trigger DDL error) talking to an Oracle
+    /// server. Read only from a server that is not MariaDB.
+    static let oracleClientInteractionTimeout: UInt32 = 4031
+
+    public static func classify(code: UInt32, sqlState: String, server: MySQLServerFamily = .unknown) -> MySQLErrorKind {
+        if server == .oracle, code == oracleClientInteractionTimeout { return .connectionLost }
         if let kind = byCode[code] { return kind }
         // SQLSTATE classes for what no name covers: 08 connection exception, 40001
         // serialization failure, 28 invalid authorization, 22 data exception.
@@ -190,16 +201,16 @@ public enum MySQLErrorKind: String, Sendable, CaseIterable {
 extension MySQLError {
     /// The single funnel for errors reported on a connection handle.
     static func from(connection handle: UnsafeMutablePointer<MYSQL>, context: String,
-                     redacting secret: String?) -> MySQLError {
+                     redacting secret: String?, server: MySQLServerFamily = .unknown) -> MySQLError {
         make(code: mysql_errno(handle), sqlState: mysql_sqlstate(handle),
-             message: mysql_error(handle), context: context, redacting: secret)
+             message: mysql_error(handle), context: context, redacting: secret, server: server)
     }
 
     /// The single funnel for errors reported on a statement handle.
     static func from(statement handle: UnsafeMutablePointer<MYSQL_STMT>, context: String,
-                     redacting secret: String?) -> MySQLError {
+                     redacting secret: String?, server: MySQLServerFamily) -> MySQLError {
         make(code: mysql_stmt_errno(handle), sqlState: mysql_stmt_sqlstate(handle),
-             message: mysql_stmt_error(handle), context: context, redacting: secret)
+             message: mysql_stmt_error(handle), context: context, redacting: secret, server: server)
     }
 
     /// Errors raised by this wrapper (bad arguments), never carrying server text.
@@ -209,7 +220,7 @@ extension MySQLError {
     }
 
     private static func make(code: UInt32, sqlState: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?,
-                             context: String, redacting secret: String?) -> MySQLError {
+                             context: String, redacting secret: String?, server: MySQLServerFamily) -> MySQLError {
         var text = message.map { String(cString: $0) } ?? ""
         if text.isEmpty { text = "unknown error" }
         if let secret, !secret.isEmpty {
@@ -217,6 +228,18 @@ extension MySQLError {
         }
         let state = sqlState.map { String(cString: $0) } ?? "HY000"
         return MySQLError(code: code, sqlState: state.isEmpty ? "HY000" : state,
-                          message: text, context: context)
+                          message: text, context: context, server: server)
+    }
+}
+
+/// Whose server a connection talks to: server error numbers above the shared range differ
+/// between the two families.
+public enum MySQLServerFamily: String, Sendable {
+    case mariadb, oracle, unknown
+
+    /// From the handshake's version string: MariaDB says so ("10.11.6-MariaDB-0+deb12u1", or
+    /// "5.5.5-10.11.6-MariaDB" to old clients); Oracle's is bare ("8.0.36", "8.4.3-commercial").
+    public init(version: String) {
+        if version.isEmpty { self = .unknown } else if version.lowercased().contains("mariadb") { self = .mariadb } else { self = .oracle }
     }
 }

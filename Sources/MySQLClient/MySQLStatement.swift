@@ -17,7 +17,7 @@ public final class MySQLStatement {
             mysql_stmt_prepare(handle, chars.baseAddress!, UInt(chars.count - 1))
         }
         if rc != 0 {
-            let error = MySQLError.from(statement: handle, context: "prepare", redacting: connection.secret)
+            let error = MySQLError.from(statement: handle, context: "prepare", redacting: connection.secret, server: connection.serverFamily)
             mysql_stmt_close(handle)
             throw error
         }
@@ -34,7 +34,7 @@ public final class MySQLStatement {
     }
 
     func error(_ context: String) -> MySQLError {
-        MySQLError.from(statement: handle, context: context, redacting: connection.secret)
+        MySQLError.from(statement: handle, context: context, redacting: connection.secret, server: connection.serverFamily)
     }
 
     /// Executes with `params` and returns the affected-row count. Any result set is discarded.

@@ -131,6 +131,29 @@ final class ServerErrorClassTests: DatabaseTestCase {
         XCTAssertTrue(first.isAlive)
     }
 
+    /// Server numbers belong to the server's family: an Oracle server's 4031 (it closed a
+    /// session idle past wait_timeout) is a lost connection whichever client library read it,
+    /// while a MariaDB server's 4031 is a trigger DDL error.
+    func testAnOracleServersIdleDisconnectIsConnectionLostWhateverTheHeaders() {
+        XCTAssertEqual(MySQLErrorKind.classify(code: 4031, sqlState: "HY000", server: .oracle), .connectionLost)
+        XCTAssertNotEqual(MySQLErrorKind.classify(code: 4031, sqlState: "HY000", server: .mariadb), .connectionLost)
+        let error = MySQLError(code: 4031, sqlState: "HY000", message: "The client was disconnected by the server because of inactivity.",
+                               context: "execute", server: .oracle)
+        XCTAssertTrue(error.isTemporary, "a new connection and another try, not exit 69 at once")
+        for (version, family) in [("8.0.36", MySQLServerFamily.oracle), ("8.4.3-commercial", .oracle), ("9.1.0", .oracle),
+                                  ("10.11.6-MariaDB-0+deb12u1", .mariadb), ("5.5.5-10.11.6-MariaDB", .mariadb), ("", .unknown)] {
+            XCTAssertEqual(MySQLServerFamily(version: version), family, version)
+        }
+    }
+
+    /// The test server is MariaDB, and its connections say so (statement errors carry it too).
+    func testAConnectionKnowsItsServersFamily() throws {
+        let conn = try connect()
+        XCTAssertEqual(conn.serverFamily, .mariadb, conn.serverVersion)
+        let error = expectMySQLError { _ = try conn.prepare("SELECT * FROM no_such_table_here") }
+        XCTAssertEqual(error?.server, .mariadb)
+    }
+
     func testKilledConnectionIsConnectionLost() throws {
         let victim = try connect()
         try db.execute("KILL CONNECTION \(victim.connectionID)")
