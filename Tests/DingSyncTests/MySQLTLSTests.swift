@@ -6,20 +6,7 @@ import XCTest
 
 /// `mysql.tls` from the config to the wire, and what a MySQL failure's class makes of the exit code.
 final class MySQLTLSTests: XCTestCase {
-    nonisolated(unsafe) static var server: Result<TLSTestServer, Error>?
-
-    override class func setUp() {
-        super.setUp()
-        server = Result { try TLSTestServer.start() }
-    }
-
-    override class func tearDown() {
-        if case .success(let s)? = server { s.stop() }
-        server = nil
-        super.tearDown()
-    }
-
-    private func tlsServer() throws -> TLSTestServer { try XCTUnwrap(Self.server).get() }
+    private func tlsServer() throws -> TLSTestServer { try TLSTestServer.shared() }
 
     private static let env = ["DINGTALK_APP_KEY": "key-1234", "DINGTALK_APP_SECRET": "secret-5678", "MYSQL_PASSWORD": "pw-9999"]
 

@@ -11,20 +11,7 @@ extension TLSTestServer {
 }
 
 final class TLSTests: XCTestCase {
-    nonisolated(unsafe) static var server: Result<TLSTestServer, Error>?
-
-    override class func setUp() {
-        super.setUp()
-        server = Result { try TLSTestServer.start() }
-    }
-
-    override class func tearDown() {
-        if case .success(let s)? = server { s.stop() }
-        server = nil
-        super.tearDown()
-    }
-
-    private func tlsServer() throws -> TLSTestServer { try XCTUnwrap(Self.server).get() }
+    private func tlsServer() throws -> TLSTestServer { try TLSTestServer.shared() }
 
     private func sessionCipher(_ c: MySQLConnection) throws -> String? {
         let rows = try c.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")

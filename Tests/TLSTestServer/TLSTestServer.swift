@@ -14,7 +14,7 @@ public struct TLSTestServer: Sendable {
 
     public struct Failed: Error, CustomStringConvertible { public let description: String }
 
-    public static func start() throws -> TLSTestServer {
+    static func start() throws -> TLSTestServer {
         let env = ProcessInfo.processInfo.environment
         guard let mainPort = env["DINGSYNC_TEST_MYSQL_PORT"].flatMap(Int.init) else {
             throw Failed(description: "DINGSYNC_TEST_MYSQL_PORT is not set: run the suite with `make test`")
@@ -37,6 +37,18 @@ public struct TLSTestServer: Sendable {
                              password: try value("DINGSYNC_TEST_MYSQL_PASSWORD"), ca: try value("DINGSYNC_TEST_TLS_CA"),
                              otherCA: try value("DINGSYNC_TEST_TLS_OTHER_CA"))
     }
+
+    /// The suite's one TLS server: started on first use, stopped when the test process exits.
+    /// Both test targets run in one process, so they share it instead of starting one each.
+    public static func shared() throws -> TLSTestServer { try sharedServer.get() }
+
+    private static let sharedServer: Result<TLSTestServer, Error> = {
+        let started = Result { try start() }
+        if case .success = started {
+            atexit { if case .success(let s) = TLSTestServer.sharedServer { s.stop() } }
+        }
+        return started
+    }()
 
     public func stop() {
         _ = try? Self.script(["stop", dir.path], port: port)
