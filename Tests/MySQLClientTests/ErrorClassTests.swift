@@ -9,16 +9,8 @@ final class ErrorClassTests: XCTestCase {
     /// `#define NAME NUMBER` lines of the installed errmsg.h and mysqld_error.h, read with
     /// no help from the shim, so that a name wired to the wrong constant shows up here.
     private func headerDefinitions() throws -> [String: UInt32] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "pkg-config --cflags-only-I mysqlclient"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let flags = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let dirs = flags.split(separator: " ").compactMap { $0.hasPrefix("-I") ? String($0.dropFirst(2)).trimmingCharacters(in: .whitespacesAndNewlines) : nil }
-        XCTAssertFalse(dirs.isEmpty, "pkg-config gave no include directory: \(flags)")
+        let dirs = try mysqlIncludeDirs()
+        XCTAssertFalse(dirs.isEmpty, "pkg-config gave no include directory for mysqlclient")
         var found: [String: UInt32] = [:]
         for dir in dirs {
             for header in ["errmsg.h", "mysqld_error.h"] {

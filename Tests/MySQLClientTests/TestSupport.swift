@@ -98,3 +98,28 @@ class DatabaseTestCase: XCTestCase {
 func hex(_ string: String) -> String {
     string.utf8.map { String(format: "%02X", $0) }.joined()
 }
+
+/// Runs `command` with /bin/sh (in `directory`, when given): its status, stdout and stderr.
+func shell(_ command: String, in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    process.currentDirectoryURL = directory
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The include directories mysqlclient.pc names (the installed client headers).
+func mysqlIncludeDirs() throws -> [String] {
+    try shell("pkg-config --cflags-only-I mysqlclient").out.split(separator: " ")
+        .compactMap { $0.hasPrefix("-I") ? String($0.dropFirst(2)).trimmingCharacters(in: .whitespacesAndNewlines) : nil }
+}
+
+/// The repository's root (for its scripts and sources).
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
