@@ -1,5 +1,6 @@
 import Foundation
 import MySQLClient
+import TLSTestServer
 import XCTest
 
 /// Connection settings of the throwaway server from `scripts/mariadb.sh env`.
@@ -101,18 +102,7 @@ func hex(_ string: String) -> String {
 
 /// Runs `command` with /bin/sh (in `directory`, when given): its status, stdout and stderr.
 func shell(_ command: String, in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    process.currentDirectoryURL = directory
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    try runCommand(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: directory)
 }
 
 /// The include directories mysqlclient.pc names (the installed client headers).

@@ -58,19 +58,9 @@ public struct TLSTestServer: Sendable {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     private static func script(_ args: [String], port: Int) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = repoRoot.appendingPathComponent("scripts/tls-test-server.sh")
-        process.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["DINGSYNC_TLS_MARIADB_PORT"] = "\(port)"
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try runCommand(repoRoot.appendingPathComponent("scripts/tls-test-server.sh"), args, environment: env)
+        return (r.status, r.out, r.err)
     }
 }
