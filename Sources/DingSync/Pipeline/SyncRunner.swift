@@ -231,8 +231,8 @@ public final class SyncRunner {
         let listed = try executor.list(plan.windows, progress: progress)
         summary = executor.summary
 
-        let now = context.clock.nowMs()
-        let spentSoFar = shared.counters.snapshot.metered
+        var now = context.clock.nowMs()
+        var spentSoFar = shared.counters.snapshot.metered
         // The gets get what the listing left of the allowance, never its borrowed slack.
         shared.allowance.set(max(0, plan.allowance - spentSoFar))
         switch request.mode {
@@ -243,18 +243,15 @@ public final class SyncRunner {
                     // v1: RUNNING listings of the open rows' slices, with what the new ids and
                     // the closes already found leave of the allowance; then the gets they owe.
                     plan = Planner.running(snapshot, plan: plan, nowMs: now, spent: spentSoFar, settings: settings)
-                    shared.allowance.set(max(0, plan.allowance - spentSoFar))
                     executor.summary = summary
                     let slicesListed = try executor.listRunning(plan.slices)
                     summary = executor.summary
                     summary.runningSlices = slicesListed
                     logger.debug("running slices", metadata: ["listed": "\(summary.runningSlices)", "planned": "\(plan.slices.count)",
                                                                "deferred": "\(plan.slicesDeferred)", "closes_found": "\(summary.closesFound)"])
-                    let spentNow = shared.counters.snapshot.metered
-                    shared.allowance.set(max(0, plan.allowance - spentNow))
-                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: context.clock.nowMs(), resyncOpenMs: resyncMs) }
-                    plan = Planner.gets(snapshot, plan: plan, nowMs: context.clock.nowMs(), spent: spentNow, settings: settings)
-                    break
+                    (now, spentSoFar) = (context.clock.nowMs(), shared.counters.snapshot.metered)
+                    shared.allowance.set(max(0, plan.allowance - spentSoFar))
+                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
                 }
             } else {
                 let known = Set(snapshot.pending.map(\.id))
