@@ -44,7 +44,7 @@ public struct EconomyReport: Sendable, Codable, Equatable {
             monthlyNeed: plan.monthlyNeed, openInstances: snapshot.open.count,
             owed: snapshot.pending.filter { $0.reason != .abandoned }.count, dueNow: plan.gets.count,
             // v1: a RUNNING listing that returned the row checked it as well as a get would have.
-            oldestUncheckedMs: snapshot.open.map { config.dingtalk.api == .v1 ? max($0.checkedMs, $0.confirmedMs ?? 0) : $0.checkedMs }.min(),
+            oldestUncheckedMs: snapshot.open.map { config.dingtalk.api == .v1 ? $0.lastSeenOpenMs : $0.checkedMs }.min(),
             abandoned: snapshot.pending.filter { $0.reason == .abandoned }.count,
             quotaBlockedUntilMs: block.flatMap { $0.untilMs > nowMs ? $0.untilMs : nil })
     }

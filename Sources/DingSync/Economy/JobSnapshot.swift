@@ -28,6 +28,8 @@ public struct OpenInstance: Sendable, Equatable {
     public var checkedMs: Int64
     /// v1: the last RUNNING listing that returned it (tool clock), nil if none has.
     public var confirmedMs: Int64?
+    /// v1: when DingTalk last said it is open, by a get or a RUNNING listing.
+    public var lastSeenOpenMs: Int64 { max(checkedMs, confirmedMs ?? 0) }
     public init(id: String, createdMs: Int64, checkedMs: Int64, confirmedMs: Int64? = nil) {
         self.id = id
         self.createdMs = createdMs

@@ -76,14 +76,17 @@ public enum Planner {
         // to the budget itself, a 31-day month was planned at 3 % more than its share, and the
         // estimate's own error then ran into the pacing line.
         let rate = Int(Double(min(settings.monthlyBudget, budget.sustainableMonthly)) * Double(RevisitPolicy.month) / Double(budget.month.lengthMs))
-        var (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
+        let scale: Double, need: Int
+        var policy: RevisitPolicy, running: RunningPolicy?
+        switch settings.api {
+        case .topapi:
+            (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
                                                            budget: rate)
-        var running: RunningPolicy?
-        if settings.api == .v1 {
+        case .v1:
             // Listing every ~hour and fetching at once is what v1 affords: most revisits become
             // one RUNNING page per slice instead of a get per open row.
             let ages = slices(snapshot, nowMs: budget.nowMs, settings: settings, policy: settings.running)
-                .map { budget.nowMs - ($0.toMs - 59_999) }
+                .map { budget.nowMs - $0.youngestCreatedMs }
             let fit = settings.running.fitted(arrivalsPerMonth: snapshot.arrivalsLast30Days, sliceAgesMs: ages, budget: rate)
             (scale, need, running) = (fit.scale, fit.need, fit.policy)
             policy = settings.policy
@@ -161,7 +164,7 @@ public enum Planner {
             if let running = plan.running {
                 // v1: RUNNING listings follow open rows; a get only when none has confirmed
                 // the row for the safety net's interval.
-                let seen = max(o.checkedMs, o.confirmedMs ?? 0)
+                let seen = o.lastSeenOpenMs
                 let ratio = ratioOf(nowMs - seen, running.safetyNetMs, never: false)
                 if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), seen)) } else { plan.notDue += 1 }
                 continue
@@ -180,7 +183,7 @@ public enum Planner {
         // Revisits leave the calls that the next half day's arrivals will need: otherwise a
         // night of revisits spends the paced allowance down to nothing and the morning's new
         // approvals queue behind the pacing line for hours.
-        let reserve = settings.mode == .sync ? Int((Double(snapshot.arrivalsLast30Days) / 60).rounded(.up)) : 0
+        let reserve = settings.mode == .sync ? arrivalReserve(snapshot) : 0
         var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
         for d in due {
             let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed
@@ -213,6 +216,12 @@ public enum Planner {
     /// watermark cannot move): list only as far as the allowance reaches at the observed
     /// rate of arrivals, so each run's listing completes and moves the watermark.
     static let listingSlack = 5
+    /// The calls half a day of arrivals will need: what revisits and slices leave unspent, so
+    /// that new rows do not queue behind the pacing line.
+    static func arrivalReserve(_ snapshot: JobSnapshot) -> Int {
+        Int((Double(snapshot.arrivalsLast30Days) / 60).rounded(.up))
+    }
+
     /// Added to a due first get's overdue ratio so that it sorts before any revisit.
     static let arrivalClass = 1e9
 

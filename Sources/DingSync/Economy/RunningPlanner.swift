@@ -119,6 +119,11 @@ public struct RunningSlice: Sendable, Equatable {
     public var toMs: Int64
     /// The open rows this slice settles: each is confirmed if listed, owed a get if not.
     public var ids: [String]
+    /// Stored creation times may be truncated (to the second by the legacy get, to the minute
+    /// by v1's): a window reaches this far past its youngest row.
+    static let truncationMarginMs: Int64 = 59_999
+    /// Its youngest row's creation instant.
+    var youngestCreatedMs: Int64 { toMs - Self.truncationMarginMs }
     /// How overdue (1 = just due).
     public var priority: Double
 }
@@ -149,10 +154,8 @@ extension Planner {
             // Due when one of its rows is, each by the interval of its own age: slices are cut
             // afresh each run, and an old row that now shares a page with young ones must not
             // make the slice due at the young pace (it is checked along with them for free).
-            let ratio = part.map { ratioOf(nowMs - max($0.checkedMs, $0.confirmedMs ?? 0), policy.sweepInterval(ageMs: nowMs - $0.createdMs), never: false) }.max()!
-            // Stored creation times may be truncated (to the second by the legacy get, to the
-            // minute by v1's): the window reaches a minute past the last row.
-            out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + 59_999, ids: part.map(\.id), priority: ratio))
+            let ratio = part.map { ratioOf(nowMs - $0.lastSeenOpenMs, policy.sweepInterval(ageMs: nowMs - $0.createdMs), never: false) }.max()!
+            out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + RunningSlice.truncationMarginMs, ids: part.map(\.id), priority: ratio))
             i = j
         }
         return out.reversed()
@@ -167,7 +170,7 @@ extension Planner {
         let due = slices(snapshot, nowMs: nowMs, settings: settings, policy: policy).filter { $0.priority >= 1 }
             .sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.fromMs < $1.fromMs }
         let owedNow = snapshot.pending.filter { [.new, .followUp, .closed].contains($0.reason) }.count
-        let reserve = Int((Double(snapshot.arrivalsLast30Days) / 60).rounded(.up))
+        let reserve = arrivalReserve(snapshot)
         var room = max(0, plan.allowance - spent - owedNow - reserve)
         if settings.limit != nil { room = 0 }
         for s in due {
