@@ -55,7 +55,8 @@ final class OperatorCalls {
                 try store.storeSealedToken(appKeyId: appKeyId, sealed: sealed, expiresMs: fresh.expiresAtMs)
             }
         } catch {
-            context.console.err("dingsync: warning: \(Database.failure(error, doing: "recording this command's calls in the ledger").message)")
+            context.logger.warning("this command's DingTalk calls are not in the job's ledger",
+                                   metadata: ["error": "\(Database.failure(error, doing: "recording them").message)"])
         }
     }
 }

@@ -70,7 +70,7 @@ extension StateStore {
         CREATE TABLE IF NOT EXISTS `dingsync_pending` (
           `job` VARCHAR(64) NOT NULL,
           `instance_id` VARCHAR(128) NOT NULL,
-          `reason` VARCHAR(16) NOT NULL COMMENT 'new | followup | reject | gone | abandoned',
+          `reason` VARCHAR(16) NOT NULL COMMENT 'new | followup | reject | gone | abandoned | closed',
           `seen_ms` BIGINT NOT NULL,
           `tries` INT NOT NULL DEFAULT 0,
           `last_try_ms` BIGINT NULL,
