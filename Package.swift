@@ -27,7 +27,7 @@ let package = Package(
         // mysqlclient.pc: Oracle's libmysqlclient, or MariaDB Connector/C's compat package.
         .systemLibrary(name: "CMySQL", pkgConfig: "mysqlclient",
                        providers: [.apt(["default-libmysqlclient-dev"]), .yum(["mysql-devel"]), .brew(["mysql-client"])]),
-        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "MySQLClient", dependencies: ["CMySQL"]),
         .target(name: "DingSyncMapping"),
         .target(name: "DingSync", dependencies: [

@@ -26,4 +26,9 @@ static inline CURLcode dingsync_curl_getinfo_long(CURL *h, CURLINFO i, long *v) 
 static inline CURLcode dingsync_curl_getinfo_double(CURL *h, CURLINFO i, double *v) {
     return curl_easy_getinfo(h, i, v);
 }
+// CURLINFO_ACTIVESOCKET hands back a curl_socket_t, the raw socket of a CONNECT_ONLY
+// transfer that the WebSocket client polls for readability.
+static inline CURLcode dingsync_curl_getinfo_socket(CURL *h, CURLINFO i, curl_socket_t *v) {
+    return curl_easy_getinfo(h, i, v);
+}
 #endif

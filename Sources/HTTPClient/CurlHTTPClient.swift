@@ -4,6 +4,7 @@ import Foundation
 /// curl_global_init must run once before any handle exists, and is not thread-safe itself:
 /// a Swift global's lazy initialiser gives exactly that.
 private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+var curlReady: Bool { curlGlobalInit == CURLE_OK }
 
 /// Accumulates one response; the C callbacks reach it through their userdata pointer.
 private final class ResponseSink {
@@ -42,7 +43,7 @@ public final class CurlHTTPClient: HTTPTransport {
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     public init(connectTimeoutMs: Int = 5_000) throws(HTTPError) {
-        guard curlGlobalInit == CURLE_OK, let h = curl_easy_init() else {
+        guard curlReady, let h = curl_easy_init() else {
             throw HTTPError(kind: .other, code: -1, message: "libcurl could not be initialised", url: "")
         }
         handle = h
@@ -105,18 +106,21 @@ public final class CurlHTTPClient: HTTPTransport {
         let detail = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         message = Self.stripQueries(message)
-        let kind: HTTPError.Kind
+        return HTTPError(kind: Self.kind(of: code), code: Int(code.rawValue), message: message, url: request.url)
+    }
+
+    /// The one classification of a CURLcode, shared with `CurlSocket`.
+    static func kind(of code: CURLcode) -> HTTPError.Kind {
         switch code {
-        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect
-        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM: kind = .tls
-        case CURLE_SSL_CONNECT_ERROR: kind = .connect
+        case CURLE_OPERATION_TIMEDOUT: return .timeout
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .connect
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM: return .tls
+        case CURLE_SSL_CONNECT_ERROR: return .connect
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING,
              CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_BAD_CONTENT_ENCODING:
-            kind = .transfer
-        default: kind = .other
+            return .transfer
+        default: return .other
         }
-        return HTTPError(kind: kind, code: Int(code.rawValue), message: message, url: request.url)
     }
 
     /// curl sometimes quotes the URL it was given; never let a query string through.

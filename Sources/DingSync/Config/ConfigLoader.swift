@@ -58,13 +58,18 @@ public enum ConfigLoader {
         let sync = readSync(r.raw("sync"), problems, env)
         let mapping = readMapping(r.raw("mapping"), problems, env)
         let alert = readAlert(r.raw("alert"), problems, env)
+        let events = readEvents(r.raw("events"), problems, env)
+        let watch = readWatch(r.raw("watch"), problems, env)
         r.finish()
         if let mysql, !mapping.isEmpty, mysql.batchSize * mapping.count > 65_535 {
             problems.add("mysql.batch_size", "\(mysql.batchSize) rows × \(mapping.count) columns exceeds MySQL's 65,535 placeholders per statement; use at most \(65_535 / mapping.count)")
         }
         guard let dingtalk, let sync, !mapping.isEmpty else { return nil }
-        return JobConfig(version: version, job: job, dingtalk: dingtalk, mysql: mysql, sync: sync,
-                         mapping: mapping, alert: alert)
+        var config = JobConfig(version: version, job: job, dingtalk: dingtalk, mysql: mysql, sync: sync,
+                               mapping: mapping, alert: alert)
+        config.events = events
+        config.watch = watch
+        return config
     }
 
     private static func readDingTalk(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> DingTalkSettings? {
@@ -244,6 +249,24 @@ public enum ConfigLoader {
                               secret: r.string("secret"),
                               on: r.stringArray("on", default: ["failure", "rejects"], allowed: ["failure", "rejects"]))
         if !s.webhook.isEmpty, let problem = ClearTextURLRule.problem(s.webhook) { p.add("alert.webhook", problem) }
+        r.finish()
+        return s
+    }
+
+    private static func readEvents(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> EventSettings? {
+        guard v != nil, var r = ConfigReader(v, path: "events", problems: p, env: env) else { return nil }
+        let s = EventSettings(stream: r.bool("stream", default: true),
+                              types: Set(r.stringArray("types", default: ["finish", "terminate"], allowed: EventSettings.allTypes)))
+        if s.stream, !s.types.contains("finish") || !s.types.contains("terminate") {
+            p.add("events.types", "must include \"finish\" and \"terminate\" (the closes a row waits for); add \"start\" for arrivals too")
+        }
+        r.finish()
+        return s
+    }
+
+    private static func readWatch(_ v: JSONValue?, _ p: ConfigProblems, _ env: [String: String]) -> WatchSettings {
+        guard v != nil, var r = ConfigReader(v, path: "watch", problems: p, env: env) else { return WatchSettings() }
+        let s = WatchSettings(intervalMinutes: r.int("interval_minutes", default: 10, in: 1...1440))
         r.finish()
         return s
     }

@@ -12,6 +12,9 @@ public struct JobConfig: Sendable {
     public var sync: SyncSettings
     public var mapping: [MappingEntry]
     public var alert: AlertSettings?
+    /// `events`: what `dingsync watch` follows by Stream push (nil: no push, passes on the interval only).
+    public var events: EventSettings?
+    public var watch = WatchSettings()
 
     /// Every secret value of this config, for the output redactor.
     public var secrets: [String] {
@@ -107,4 +110,26 @@ public struct AlertSettings: Sendable {
     public var webhook: String
     public var secret: String?
     public var on: [String]
+}
+
+/// `events` (config.md): the job's form is followed by DingTalk Stream pushes under `watch`.
+public struct EventSettings: Sendable, Equatable {
+    public var stream: Bool
+    /// Which `bpms_instance_change` types the console filter rule lets through for this form.
+    public var types: Set<String>
+    public static let allTypes: Set<String> = ["start", "finish", "terminate"]
+    /// Closes come by push: revisits become a slow safety net while the connection is healthy.
+    public var followsCloses: Bool { stream && types.contains("finish") && types.contains("terminate") }
+    /// Arrivals come by push too: the new-id listing becomes a safety net as well.
+    public var followsArrivals: Bool { stream && types.contains("start") }
+    public init(stream: Bool = true, types: Set<String> = ["finish", "terminate"]) {
+        self.stream = stream
+        self.types = types
+    }
+}
+
+public struct WatchSettings: Sendable, Equatable {
+    /// A regular pass of the job every so many minutes (what cron did).
+    public var intervalMinutes = 10
+    public init(intervalMinutes: Int = 10) { self.intervalMinutes = intervalMinutes }
 }

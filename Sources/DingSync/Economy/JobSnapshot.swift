@@ -10,6 +10,8 @@ public struct JobSnapshot: Sendable, Equatable {
     public var pending: [PendingInstance] = []
     /// Instances created in the last 30 days (stored or pending): the job's observed volume.
     public var arrivalsLast30Days = 0
+    /// When Stream pushes would have told this job of a change (`watch`); empty without events.
+    public var coverage = EventCoverage()
 
     public init(watermarkMs: Int64? = nil, lastListedMs: Int64? = nil, open: [OpenInstance] = [],
                 pending: [PendingInstance] = [], arrivalsLast30Days: Int = 0) {
@@ -52,6 +54,8 @@ public struct PendingInstance: Sendable, Equatable {
         case abandoned
         /// v1: an open row a RUNNING listing no longer returned: closed (or deleted) since.
         case closed
+        /// A Stream push said it started, finished or was revoked (kept in `dingsync_events`).
+        case event
     }
     public var id: String
     public var reason: Reason

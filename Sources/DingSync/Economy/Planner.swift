@@ -22,11 +22,13 @@ public enum Planner {
         /// `v1`: new ids listed often and fetched at once, closes found by RUNNING listings.
         public var api: DingTalkAPI = .topapi
         public var running = RunningPolicy()
+        /// `events.types` has `start`: arrivals are pushed while the connection is healthy.
+        public var arrivalsByEvent = false
         public init() {}
     }
 
     public enum Reason: String, Sendable, CaseIterable, Comparable {
-        case followUp = "follow-up", closed, reject, gone, new, revisit
+        case followUp = "follow-up", event, closed, reject, gone, new, revisit
         public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
     }
 
@@ -106,7 +108,11 @@ public enum Planner {
         case .backfill:
             plan.windows = WindowPlanner.windows(fromMs: settings.fromMs ?? now, toMs: settings.toMs ?? now, windowDays: settings.windowDays)
         case .sync:
-            let due = snapshot.lastListedMs.map { ratioOf(now - $0, policy.listIntervalMs, never: false) >= 1 } ?? true
+            // With `start` pushes trusted since the last listing, arrivals come by event and the
+            // listing is the safety net that catches a push lost in transit.
+            let listInterval = settings.arrivalsByEvent && snapshot.lastListedMs.map { snapshot.coverage.covers(fromMs: $0, toMs: now) } == true
+                ? max(policy.listIntervalMs, Self.arrivalSafetyNetMs) : policy.listIntervalMs
+            let due = snapshot.lastListedMs.map { ratioOf(now - $0, listInterval, never: false) >= 1 } ?? true
             // The runner passes the horizon-checked start; alone, the planner derives it.
             let from = settings.fromMs ?? snapshot.watermarkMs.map { $0 - settings.overlapMs } ?? settings.startMs
             // A listing may borrow a few calls beyond the paced allowance (never beyond the
@@ -142,6 +148,9 @@ public enum Planner {
             case .abandoned: continue
             case .followUp:
                 due.append((Get(id: p.id, reason: .followUp, priority: .infinity), p.seenMs))
+            case .event:
+                // A push said this instance changed: the reader of the table is waiting for it now.
+                due.append((Get(id: p.id, reason: .event, priority: Self.arrivalClass * 2 + Double(max(0, nowMs - p.seenMs))), p.seenMs))
             case .closed:
                 // Absent from a RUNNING listing: closed (or deleted) since its last check. After
                 // arrivals, before everything else: this is the close the table is waiting for.
@@ -165,11 +174,12 @@ public enum Planner {
                 // v1: RUNNING listings follow open rows; a get only when none has confirmed
                 // the row for the safety net's interval.
                 let seen = o.lastSeenOpenMs
-                let ratio = ratioOf(nowMs - seen, running.safetyNetMs, never: false)
+                let ratio = closeHuntRatio(lastSeenMs: seen, interval: running.safetyNetMs, coverage: snapshot.coverage, nowMs: nowMs)
                 if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), seen)) } else { plan.notDue += 1 }
                 continue
             }
-            let ratio = ratioOf(nowMs - o.checkedMs, policy.revisitInterval(ageMs: nowMs - o.createdMs), never: false)
+            let ratio = closeHuntRatio(lastSeenMs: o.checkedMs, interval: policy.revisitInterval(ageMs: nowMs - o.createdMs),
+                                       coverage: snapshot.coverage, nowMs: nowMs)
             if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), o.checkedMs)) } else { plan.notDue += 1 }
         }
         // Most overdue first; ties (and infinities) by reason, then id, so a plan is reproducible.
@@ -186,7 +196,7 @@ public enum Planner {
         let reserve = settings.mode == .sync ? arrivalReserve(snapshot) : 0
         var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
         for d in due {
-            let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed
+            let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed || d.0.reason == .event
             if taken.count < room, arrival || taken.count < room - reserve { taken.append(d) } else { left.append(d) }
         }
         plan.gets = taken.map(\.0)
@@ -247,6 +257,21 @@ public enum Planner {
     /// hourly listing under a 10-minute cron became one every 70 minutes). An interval that an
     /// ample budget shrank to seconds gets a tenth of itself, so it is not due on every run.
     static let dueSlackMs: Int64 = 60_000
+
+    /// How due the search for an open instance's close is. By `interval` since it was last seen
+    /// open; but where Stream pushes covered that time, a close would have been pushed: then by
+    /// the safety net since it was last seen, and by `interval` only from the first instant
+    /// the pushes did not cover (the connection was down, or the push quota stopped).
+    static func closeHuntRatio(lastSeenMs: Int64, interval: Int64, coverage: EventCoverage, nowMs: Int64) -> Double {
+        guard !coverage.spans.isEmpty else { return ratioOf(nowMs - lastSeenMs, interval, never: false) }
+        let safety = ratioOf(nowMs - lastSeenMs, max(interval, EventCoverage.safetyNetMs), never: false)
+        guard let gap = coverage.firstUncovered(fromMs: lastSeenMs, toMs: nowMs) else { return safety }
+        return max(safety, ratioOf(nowMs - gap, interval, never: false))
+    }
+
+    /// With arrivals pushed, the new-id listing still runs daily: it is the only way to find an
+    /// instance whose `start` push was lost in transit.
+    static let arrivalSafetyNetMs: Int64 = 24 * RevisitPolicy.hour
 
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
         if never { return .infinity }

@@ -154,7 +154,8 @@ extension Planner {
             // Due when one of its rows is, each by the interval of its own age: slices are cut
             // afresh each run, and an old row that now shares a page with young ones must not
             // make the slice due at the young pace (it is checked along with them for free).
-            let ratio = part.map { ratioOf(nowMs - $0.lastSeenOpenMs, policy.sweepInterval(ageMs: nowMs - $0.createdMs), never: false) }.max()!
+            let ratio = part.map { closeHuntRatio(lastSeenMs: $0.lastSeenOpenMs, interval: policy.sweepInterval(ageMs: nowMs - $0.createdMs),
+                                                  coverage: snapshot.coverage, nowMs: nowMs) }.max()!
             out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + RunningSlice.truncationMarginMs, ids: part.map(\.id), priority: ratio))
             i = j
         }

@@ -14,6 +14,8 @@ final class Committer {
     let shared: DingTalkClient.Shared
     let appKeyId: String
     let batchSize: Int
+    /// The job follows closes by Stream push (`events`), so polling's closes may be missed pushes.
+    let followsCloses: Bool
     /// The run's policy, known once the planner has seen the budget (the give-up rule).
     var policy: RevisitPolicy
     private let mapper: Mapper
@@ -45,6 +47,7 @@ final class Committer {
         appKeyId = TokenSeal.appKeyId(context.config.dingtalk.appKey)
         secret = context.config.dingtalk.appSecret
         batchSize = context.config.mysql?.batchSize ?? 500
+        followsCloses = context.config.events?.followsCloses == true
         mapper = Mapper(entries: context.config.mapping, timeZone: context.config.sync.timezone)
     }
 
@@ -176,6 +179,10 @@ final class Committer {
         var abandonedNow: [String] = []
         var ledger = ledgered
         let fetchedIds = batch.map(\.0.id)
+        let finals = batch.filter { $0.0.isFinal }.map(\.0.id) + keep.filter(\.isFinal).map(\.id)
+        let missed = try missedPushes(finals, nowMs: now)
+        // Gone and rejected ids follow their own schedules: a push about them is served too.
+        let served = fetchedIds + keep.map(\.id) + goneIds
         let outcome = try sink.write(batch, rejects: batchRejects, fresh: true) { [self] store in
             abandonedNow = []
             // Follow-ups first: an original fetched in this same batch is settled right after.
@@ -183,6 +190,10 @@ final class Committer {
             try store.settle(fetchedIds)
             try store.forgetRunning(batch.filter { $0.0.isFinal }.map(\.0.id))
             try store.recordInstances(keep, nowMs: now)
+            if session != nil {
+                try store.serveEvents(fetched: served, final: Set(finals + goneIds), nowMs: now)
+                try store.countMissed(missed, nowMs: now)
+            }
             for id in goneIds where try store.markGone(id, nowMs: now, policy: policy) { abandonedNow.append(id) }
             ledger = try writeLedger(store)
         }
@@ -193,6 +204,19 @@ final class Committer {
         abandoned += abandonedNow
         written += outcome.written
         rejected += outcome.rejectedByDatabase
+    }
+
+    /// Closes this batch found by polling (the stored copy was open) that no push announced,
+    /// although the connection was up for the whole time they could have happened in: pushes
+    /// DingTalk failed to deliver. Counted per day; too many, and the planner stops trusting
+    /// events. Only jobs that follow closes by push pay for the two reads.
+    private func missedPushes(_ finals: [String], nowMs: Int64) throws -> Int {
+        guard let session, followsCloses, !finals.isEmpty else { return 0 }
+        let found = try session.run("looking up closes found by polling") { try session.state.closesWithoutEvent(finals) }
+        guard let since = found.map(\.lastOpenMs).min() else { return 0 }
+        let spans = try session.run("reading the Stream spans") { try session.state.eventCoverage(sinceMs: since, nowMs: nowMs).spans }
+        let coverage = EventCoverage(spans: spans)
+        return found.filter { coverage.covers(fromMs: $0.lastOpenMs, toMs: nowMs) }.count
     }
 
     // MARK: ledger and token

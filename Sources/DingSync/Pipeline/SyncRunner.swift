@@ -202,6 +202,7 @@ public final class SyncRunner {
         settings.resyncOpenMs = resyncMs
         settings.monthlyBudget = config.dingtalk.monthlyCallBudget
         settings.api = config.dingtalk.api
+        settings.arrivalsByEvent = config.events?.followsArrivals == true
         settings.limit = request.limit
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)

@@ -26,6 +26,17 @@ extension StateStore {
         for r in try db.prepare("SELECT `instance_id` FROM `dingsync_rejects` WHERE `job` = ?").query([.text(job)]) {
             if let id = r[0] ?? nil, !known.contains(id) { s.pending.append(PendingInstance(id: id, reason: .reject, seenMs: nowMs)) }
         }
+        // Owed by a push: due now, whatever else the id was owed (a follow-up keeps its rank).
+        for e in try owedEventsIfRecorded() {
+            if let i = s.pending.firstIndex(where: { $0.id == e.id }) {
+                if s.pending[i].reason != .followUp, s.pending[i].reason != .abandoned {
+                    s.pending[i] = PendingInstance(id: e.id, reason: .event, seenMs: e.receivedMs)
+                }
+            } else {
+                s.pending.append(PendingInstance(id: e.id, reason: .event, seenMs: e.receivedMs))
+            }
+        }
+        s.coverage = try eventCoverageIfRecorded(sinceMs: nowMs - resyncOpenMs, nowMs: nowMs)
         let stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `create_time_ms` >= ?")
             .query([.text(job), .int(nowMs - 30 * RevisitPolicy.day)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         s.arrivalsLast30Days = stored + s.pending.filter { $0.reason == .new }.count

@@ -1,7 +1,7 @@
 /// The DDL of the tool's own tables, in `tableNames` order: created on first use by a run,
 /// printed by `dingsync schema`. Every statement is idempotent (CREATE TABLE IF NOT EXISTS).
 extension StateStore {
-    public static var allDDL: [String] { ddl + economyDDL }
+    public static var allDDL: [String] { ddl + economyDDL + eventsDDL }
 
     public static let ddl: [String] = [
         """
