@@ -6,6 +6,17 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The JSON job config (or env DINGSYNC_CONFIG).")
     var config: String?
 
+    @OptionGroup var log: LogOptions
+
+    var settings: GlobalSettings {
+        var g = log.settings
+        g.configPath = config
+        return g
+    }
+}
+
+/// Logging flags, shared by every command (`watch` takes several configs, so not `GlobalOptions`).
+struct LogOptions: ParsableArguments {
     @Option(name: .long, help: "trace|debug|info|notice|warning|error")
     var logLevel: String = "info"
 
@@ -26,7 +37,6 @@ struct GlobalOptions: ParsableArguments {
 
     var settings: GlobalSettings {
         var g = GlobalSettings()
-        g.configPath = config
         g.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         g.logFormat = StderrLogHandler.Format(rawValue: logFormat) ?? .text
         g.quiet = quiet
