@@ -1,0 +1,92 @@
+@testable import DingSync
+import XCTest
+
+/// The planner trusts pushes for exactly the time the connection was up, and polls the rest.
+final class EventCoverageTests: XCTestCase {
+    static let hour: Int64 = 3_600_000
+    static let day = 24 * hour
+    let now = PlannerTests.now
+
+    func testSpansCoverOnlyWhatTheyJoin() {
+        let c = EventCoverage(spans: [.init(fromMs: 0, toMs: 10), .init(fromMs: 10, toMs: 20), .init(fromMs: 25, toMs: 40)])
+        XCTAssertTrue(c.covers(fromMs: 2, toMs: 18))
+        XCTAssertNil(c.firstUncovered(fromMs: 5, toMs: 20))
+        XCTAssertEqual(c.firstUncovered(fromMs: 5, toMs: 30), 20, "the gap 20..25 is where a push may have been lost")
+        XCTAssertEqual(c.firstUncovered(fromMs: -5, toMs: 3), -5)
+        XCTAssertTrue(c.covers(fromMs: 26, toMs: 40))
+    }
+
+    func testTooManyMissedPushesInADayDistrustEvents() {
+        let spans = [EventCoverage.Span(fromMs: 0, toMs: 100)]
+        XCTAssertTrue(EventCoverage(spans: spans, missedToday: 1, eventsToday: 10).covers(fromMs: 0, toMs: 50), "one miss is noise")
+        XCTAssertTrue(EventCoverage(spans: spans, missedToday: 2, eventsToday: 60).covers(fromMs: 0, toMs: 50), "2 of 62 is 3 %")
+        XCTAssertFalse(EventCoverage(spans: spans, missedToday: 4, eventsToday: 40).covers(fromMs: 0, toMs: 50), "4 of 44 is 9 %")
+    }
+
+    /// topapi: a young open instance is revisited within hours when polling; under a healthy
+    /// connection only the weekly safety net fetches it; after an outage it is polled again,
+    /// paced from the outage's start, not from its last get.
+    func testOpenInstancesArePolledOnlyForUncoveredTime() {
+        let open = OpenInstance(id: "o1", createdMs: now - 2 * Self.day, checkedMs: now - 2 * Self.day)
+        func gets(_ coverage: EventCoverage, at t: Int64) -> [String] {
+            var snap = JobSnapshot(open: [open], arrivalsLast30Days: 300)
+            snap.coverage = coverage
+            var s = Planner.Settings()
+            s.monthlyBudget = 4_000
+            let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: t), settings: s)
+            return Planner.gets(snap, plan: plan, nowMs: t, spent: 0, settings: s).gets.map(\.id)
+        }
+        XCTAssertEqual(gets(EventCoverage(), at: now), ["o1"], "without events, two days unchecked is due")
+        let healthy = EventCoverage(spans: [.init(fromMs: now - 3 * Self.day, toMs: now)])
+        XCTAssertEqual(gets(healthy, at: now), [], "pushes covered the two days")
+        let outage = EventCoverage(spans: [.init(fromMs: now - 3 * Self.day, toMs: now - 10 * Self.hour),
+                                           .init(fromMs: now - 4 * Self.hour, toMs: now)])
+        XCTAssertEqual(gets(outage, at: now), ["o1"], "a 6-hour outage ten hours ago: polled again")
+        let justNow = EventCoverage(spans: [.init(fromMs: now - 3 * Self.day, toMs: now - 10 * 60_000)])
+        XCTAssertEqual(gets(justNow, at: now), [], "a young outage is not overdue yet at the instance's interval")
+        let week = OpenInstance(id: "o1", createdMs: now - 9 * Self.day, checkedMs: now - 8 * Self.day)
+        var snap = JobSnapshot(open: [week], arrivalsLast30Days: 300)
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 10 * Self.day, toMs: now)])
+        var s = Planner.Settings()
+        s.monthlyBudget = 4_000
+        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        XCTAssertEqual(Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: s).gets.map(\.id), ["o1"],
+                       "the weekly safety net confirms it even while pushes flow")
+    }
+
+    /// A pushed instance is fetched at once, before any revisit, even when the allowance is
+    /// nearly gone; and it is never held back by the arrival reserve.
+    func testAPushedInstanceIsFetchedFirst() {
+        var snap = JobSnapshot(arrivalsLast30Days: 3_000)
+        snap.pending = [PendingInstance(id: "new", reason: .new, seenMs: now - Self.day),
+                        PendingInstance(id: "pushed", reason: .event, seenMs: now - 1_000)]
+        snap.open = (0..<50).map { OpenInstance(id: "o\($0)", createdMs: now - 30 * Self.day, checkedMs: now - 20 * Self.day) }
+        var s = Planner.Settings()
+        s.monthlyBudget = 4_000
+        var plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        plan.allowance = 1
+        let gets = Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: s)
+        XCTAssertEqual(gets.gets.map(\.id), ["pushed"])
+        XCTAssertEqual(gets.gets.first?.reason, .event)
+    }
+
+    /// With `start` pushes trusted, the new-id listing runs daily as a safety net; after an
+    /// outage it lists again at once.
+    func testArrivalsByPushMakeTheListingASafetyNet() {
+        var snap = JobSnapshot(watermarkMs: now - 3 * Self.hour, lastListedMs: now - 3 * Self.hour, arrivalsLast30Days: 600)
+        var s = Planner.Settings()
+        s.monthlyBudget = 2_000
+        s.startMs = now - 30 * Self.day
+        func listed() -> Bool { !Planner.listing(snap, budget: CallBudget(monthly: 2_000, spent: 0, nowMs: now), settings: s).windows.isEmpty }
+        XCTAssertTrue(listed(), "polling lists new ids every hour or so")
+        s.arrivalsByEvent = true
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - Self.day, toMs: now)])
+        XCTAssertFalse(listed(), "start pushes covered the three hours")
+        snap.lastListedMs = now - 25 * Self.hour
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 2 * Self.day, toMs: now)])
+        XCTAssertTrue(listed(), "the daily safety net")
+        snap.lastListedMs = now - 3 * Self.hour
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - Self.day, toMs: now - 2 * Self.hour)])
+        XCTAssertTrue(listed(), "down for the last two hours: arrivals are listed again")
+    }
+}
