@@ -24,22 +24,26 @@ extension DingTalkSimulator {
 
     /// Adds `new` (their ids must be unknown so far) and closes up to `close` of the instances
     /// that were open before the step, the oldest first, as approved at `nowMs`. One lock: a
-    /// client never sees half a step.
+    /// client never sees half a step. Closes and additions are Stream events born at `nowMs`.
     @discardableResult
     public func step(adding new: [SimInstance], closing close: Int, nowMs: Int64) -> SimStepReport {
-        state.withLock { s in
+        defer { deliverDue() }
+        return state.withLock { s in
             let open = s.sorted().filter { !$0.isFinal }
             var closed = 0
-            for var inst in open.prefix(max(0, close)) {
+            for old in open.prefix(max(0, close)) {
+                var inst = old
                 inst.status = "COMPLETED"
                 inst.result = "agree"
                 inst.finishTimeMs = max(nowMs, inst.createTimeMs)
                 s.instances[inst.id] = inst
+                s.stream.noteChange(from: old, to: inst, at: nowMs, options: options)
                 closed += 1
             }
             var added = 0
             for inst in new where s.instances[inst.id] == nil {
                 s.instances[inst.id] = inst
+                s.stream.noteChange(from: nil, to: inst, at: nowMs, options: options)
                 added += 1
             }
             s.sortedCache = nil
@@ -57,7 +61,8 @@ extension DingTalkSimulator {
             return "{\"token\":\(c[.token, default: 0]),\"listids\":\(c[.listids, default: 0]),"
                 + "\"get\":\(c[.get, default: 0]),\"qps_limit_90018\":\(f[.qpsLimit, default: 0]),"
                 + "\"throttle_90018\":\(f[.throttle, default: 0]),\"instances\":\(s.instances.count),"
-                + "\"v1_token\":\(c[.v1Token, default: 0]),\"v1_query\":\(c[.v1Query, default: 0]),\"v1_get\":\(c[.v1Get, default: 0])}"
+                + "\"v1_token\":\(c[.v1Token, default: 0]),\"v1_query\":\(c[.v1Query, default: 0]),\"v1_get\":\(c[.v1Get, default: 0]),"
+                + "\"stream_open\":\(c[.streamOpen, default: 0]),\"stream_pushes\":\(s.stream.stats.pushes)}"
         }
     }
 }

@@ -19,6 +19,8 @@ public struct SimulatorOptions: Sendable {
     /// that checks no signature).
     public var robotAccessToken = "sim-robot-token"
     public var robotSecret: String? = "SECsim-robot-secret"
+    /// Stream mode: the gateway, the WebSocket and `bpms_instance_change` pushes.
+    public var stream = StreamOptions()
 
     public init() {}
 }
@@ -32,12 +34,18 @@ public final class DingTalkSimulator: Sendable {
     public let options: SimulatorOptions
     let state: Mutex<SimState>
     let server: HTTPServer
+    /// Wakes `waitUntilAcked`/`waitUntilConnected` when an answer arrives or a socket comes or goes.
+    let streamSignal = NSCondition()
+    let deliveryLock = NSLock()
+    let ticker = StreamTicker()
 
     public init(options: SimulatorOptions = .init()) {
         self.options = options
         var s = SimState()
         s.faults = options.faults
         s.quotaLeft = options.faults.quotaRemaining
+        s.stream.faults = options.stream.faults
+        s.stream.pushQuotaLeft = options.stream.pushQuota
         self.state = Mutex(s)
         // The handler needs self, and self needs the server: break the cycle with a box
         // that is filled right after init.
@@ -49,31 +57,55 @@ public final class DingTalkSimulator: Sendable {
         box.value = self
     }
 
-    deinit { server.stop() }
+    deinit {
+        ticker.stop()
+        server.stop()
+    }
 
-    /// Starts listening on 127.0.0.1 (`port` 0 = ephemeral; read `port` afterwards).
-    public func start(port: Int = 0) throws { try server.start(port: port) }
-    public func stop() { server.stop() }
+    /// Starts listening on 127.0.0.1 (`port` 0 = ephemeral; read `port` afterwards). From here
+    /// on, changes to the world are Stream events; what was loaded before is history.
+    public func start(port: Int = 0) throws {
+        try server.start(port: port)
+        state.withLock { $0.stream.live = true }
+        ticker.start(everyMs: options.stream.tickerIntervalMs) { [weak self] in self?.deliverDue() }
+    }
+
+    public func stop() {
+        ticker.stop()
+        server.stop()
+    }
     public var port: Int { server.port }
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     // MARK: data
 
+    /// Adds (or replaces) instances; a new open one is a `start` event.
     public func add(_ instances: [SimInstance]) {
+        let now = options.now()
         state.withLock { s in
-            for i in instances { s.instances[i.id] = i }
+            for i in instances {
+                let old = s.instances.updateValue(i, forKey: i.id)
+                s.stream.noteChange(from: old, to: i, at: now, options: options)
+            }
             s.sortedCache = nil
         }
+        deliverDue()
     }
 
+    /// Changes one instance; a move to COMPLETED is a `finish` event, to TERMINATED or
+    /// CANCELED a `terminate`.
     public func update(_ id: String, _ change: (inout SimInstance) -> Void) {
+        let now = options.now()
         state.withLock { s in
-            guard var i = s.instances[id] else { return }
+            guard let old = s.instances[id] else { return }
+            var i = old
             change(&i)
             i.id = id
             s.instances[id] = i
             s.sortedCache = nil
+            s.stream.noteChange(from: old, to: i, at: now, options: options)
         }
+        deliverDue()
     }
 
     public func remove(_ id: String) {
@@ -95,7 +127,9 @@ public final class DingTalkSimulator: Sendable {
     @discardableResult
     public func modify(originalId: String, at createTimeMs: Int64, biz: String,
                        change: (inout SimInstance) -> Void = { _ in }) -> SimInstance {
-        state.withLock { s in
+        defer { deliverDue() }
+        let now = options.now()
+        return state.withLock { s in
             guard var original = s.instances[originalId] else {
                 preconditionFailure("modify: no instance \(originalId)")
             }
@@ -115,6 +149,7 @@ public final class DingTalkSimulator: Sendable {
             s.instances[originalId] = original
             s.instances[fresh.id] = fresh
             s.sortedCache = nil
+            s.stream.noteChange(from: nil, to: fresh, at: now, options: options)
             return fresh
         }
     }
@@ -189,6 +224,7 @@ struct SimState {
     var qpsWindows: [SimAPI: (second: Int64, count: Int)] = [:]
     var requestIndex: UInt64 = 0
     var robotMessages: [RobotMessage] = []
+    var stream = StreamState()
 
     mutating func sorted() -> [SimInstance] {
         if let c = sortedCache { return c }

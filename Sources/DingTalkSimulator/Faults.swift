@@ -60,6 +60,8 @@ public enum SimAPI: String, CaseIterable, Sendable {
     case v1Token = "v1_token", v1Query = "v1_query", v1Get = "v1_get"
     /// The custom robot webhook (alerts).
     case robot
+    /// Stream mode's gateway (`connections/open`) and its WebSocket endpoint.
+    case streamOpen = "stream_open", streamConnect = "stream_connect"
     /// Any path the simulator does not know (answered 404).
     case other
 
@@ -72,6 +74,8 @@ public enum SimAPI: String, CaseIterable, Sendable {
         case "/v1.0/workflow/processes/instanceIds/query": self = .v1Query
         case "/v1.0/workflow/processInstances": self = .v1Get
         case "/robot/send": self = .robot
+        case "/v1.0/gateway/connections/open": self = .streamOpen
+        case "/connect": self = .streamConnect
         default: self = .other
         }
     }

@@ -33,6 +33,11 @@ public struct HTTPResponse: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
     public var delivery: HTTPDelivery = .normal
+    /// Set on a `101 Switching Protocols` answer: after the head is sent, the connection's thread
+    /// runs this with the socket (and any bytes already read past the head) until the protocol
+    /// ends, so an upgraded connection keeps the one-thread-per-connection shape and is shut
+    /// down by `stop()` like any other.
+    var upgrade: (@Sendable (inout SocketReader) -> Void)?
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8], delivery: HTTPDelivery = .normal) {
         self.status = status
@@ -219,6 +224,11 @@ public final class HTTPServer: Sendable {
                 send(fd, Array(full.prefix(headLen + max(0, min(n, response.body.count - 1)))))
                 return
             case .normal:
+                if let upgrade = response.upgrade {
+                    guard send(fd, Self.encode(response, keepAlive: true)) else { return }
+                    upgrade(&reader)
+                    return
+                }
                 guard send(fd, Self.encode(response, keepAlive: !wantsClose)), !wantsClose else { return }
             }
         }
@@ -241,6 +251,8 @@ public final class HTTPServer: Sendable {
     static func encode(_ r: HTTPResponse, keepAlive: Bool) -> [UInt8] {
         var head = "HTTP/1.1 \(r.status) \(reason(r.status))\r\n"
         for (k, v) in r.headers { head += "\(k): \(v)\r\n" }
+        // A 101 carries its own Connection/Upgrade headers and no body (RFC 6455 4.2.2).
+        if r.status == 101 { return Array((head + "\r\n").utf8) }
         head += "Content-Length: \(r.body.count)\r\n"
         head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
         return Array(head.utf8) + r.body
@@ -249,8 +261,10 @@ public final class HTTPServer: Sendable {
     static func reason(_ status: Int) -> String {
         switch status {
         case 100: return "Continue"
+        case 101: return "Switching Protocols"
         case 200: return "OK"
         case 400: return "Bad Request"
+        case 401: return "Unauthorized"
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"

@@ -30,6 +30,12 @@ extension DingTalkSimulator {
         case .robot:
             guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
             return robotSend(ctx)
+        case .streamOpen:
+            guard ctx.request.method == "POST" else { return .text("method not allowed", status: 405) }
+            return streamOpen(ctx)
+        case .streamConnect:
+            guard ctx.request.method == "GET" else { return .text("method not allowed", status: 405) }
+            return streamConnect(ctx)
         case .other:
             return .json(.object([("errcode", .int(404)), ("errmsg", .string("请求的URI地址不存在"))]), status: 404)
         }

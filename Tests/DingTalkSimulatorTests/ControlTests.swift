@@ -59,7 +59,7 @@ final class ControlTests: XCTestCase {
         sim.step(adding: [], closing: 1, nowMs: fixedNow)
         let stats = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(sim.statsJSON().utf8)) as? [String: Int])
         XCTAssertEqual(stats, ["token": 1, "listids": 0, "get": 2, "qps_limit_90018": 1, "throttle_90018": 0, "instances": 1,
-                               "v1_token": 0, "v1_query": 0, "v1_get": 0], "v1 calls are counted apart; legacy counts keep their meaning")
+                               "v1_token": 0, "v1_query": 0, "v1_get": 0, "stream_open": 0, "stream_pushes": 0], "v1 calls are counted apart; legacy counts keep their meaning")
         sim.resetCounters()
         XCTAssertTrue(sim.statsJSON().contains(#""get":0,"#))
     }

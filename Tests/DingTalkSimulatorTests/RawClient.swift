@@ -8,7 +8,7 @@ import XCTest
 /// the wire, which a real client library would hide (truncated bodies, dropped connections).
 final class RawConnection {
     let fd: Int32
-    private var buffer: [UInt8] = []
+    var buffer: [UInt8] = []
 
     struct Response {
         var status: Int
@@ -92,7 +92,7 @@ final class RawConnection {
         return nil
     }
 
-    private func fill() -> Bool {
+    func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
         guard n > 0 else { return false }
