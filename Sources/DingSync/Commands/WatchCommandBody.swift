@@ -40,9 +40,10 @@ public enum WatchCommandBody {
         defer { signals.forEach { $0.cancel() } }
         logger.notice("watch started", metadata: ["jobs": "\(names.joined(separator: ","))",
                                                   "stream": "\(contexts.contains { $0.config.events?.stream == true })"])
-        let status = watch.run()
-        env.console.flush()
+        let (status, failure) = watch.run()
         logger.notice("watch stopped", metadata: ["exit": "\(status.rawValue)", "passes": "\(watch.passes)"])
+        if let failure { return env.report(failure) }
+        env.console.flush()
         return status.rawValue
     }
 

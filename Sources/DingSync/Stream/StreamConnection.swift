@@ -4,7 +4,7 @@ import Logging
 
 /// Timings of the Stream client; the defaults are DingTalk's SDKs' (ping every 60 s, a pong
 /// within 5 s, back-off 1 s · 2ⁿ with jitter up to 60 s). Tests shorten them.
-public struct StreamOptions: Sendable {
+public struct StreamTimings: Sendable {
     public var pingIntervalMs = 60_000
     public var pongDeadlineMs = 5_000
     public var backoffBaseMs = 1_000
@@ -41,7 +41,7 @@ public final class StreamConnection {
     let makeTransport: @Sendable () throws(HTTPError) -> any HTTPTransport
     let clock: any SyncClock
     let logger: Logger
-    let options: StreamOptions
+    let options: StreamTimings
     let processCodes: [String]
     let cancellation: RunCancellation
     weak var delegate: (any StreamDelegate)?
@@ -49,7 +49,7 @@ public final class StreamConnection {
     public private(set) var connections = 0
 
     public init(gateway: StreamGateway, makeTransport: @escaping @Sendable () throws(HTTPError) -> any HTTPTransport,
-                clock: any SyncClock, logger: Logger, options: StreamOptions, processCodes: [String],
+                clock: any SyncClock, logger: Logger, options: StreamTimings, processCodes: [String],
                 cancellation: RunCancellation, delegate: any StreamDelegate) {
         self.gateway = gateway
         self.makeTransport = makeTransport
@@ -190,7 +190,7 @@ public final class StreamConnection {
 
     /// 1 s · 2ⁿ⁻¹ with jitter (half to all of it), at most the cap: many watches that lost
     /// DingTalk at once do not come back in step.
-    static func backoffMs(failures: Int, options: StreamOptions, random: Double = Double.random(in: 0.5...1)) -> Int {
+    static func backoffMs(failures: Int, options: StreamTimings, random: Double = Double.random(in: 0.5...1)) -> Int {
         let exp = min(Double(options.backoffMaxMs), Double(options.backoffBaseMs) * pow(2, Double(max(0, failures - 1))))
         return Int(exp * random)
     }

@@ -16,7 +16,7 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
     // start), `due` is behind its mutex, everything else is immutable.
 
     public struct Options: Sendable {
-        public var stream = StreamOptions()
+        public var stream = StreamTimings()
         /// After the first push, how long a pass waits for more to batch.
         public var passDelayMs = 2_000
         /// A pass that found the job's lock held (a cron `sync` beside us) tries again after this.
@@ -60,8 +60,8 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
 
     private var streamJobs: [Job] { jobs.filter { $0.config.events?.stream == true } }
 
-    /// Runs until cancelled (exit 0) or until something no retry mends (77, 78).
-    public func run() -> ExitStatus {
+    /// Runs until cancelled (exit 0) or until something no retry mends (77, 78), with why.
+    public func run() -> (ExitStatus, DingSyncError?) {
         let streaming = !streamJobs.isEmpty
         let streamDone = DispatchSemaphore(value: 0)
         if streaming {
@@ -84,25 +84,22 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         } else {
             logger.notice("no job has events.stream: passes run every watch.interval_minutes, as cron would")
         }
-        var status = ExitStatus.ok
+        var fatal: DingSyncError?
         while !cancellation.isCancelled {
-            if let s = runDuePasses() {
-                status = s
+            if let e = runDuePasses() {
+                fatal = e
                 cancellation.cancel()
                 break
             }
             clock.sleep(ms: 100, unless: cancellation)
         }
         if streaming { streamDone.wait() }
-        if let failure = streamFailure.withLock({ $0 }) {
-            logger.error("\(failure.message)")
-            return failure.status
-        }
-        return status
+        if let failure = streamFailure.withLock({ $0 }) { return (failure.status, failure) }
+        return (fatal?.status ?? .ok, fatal)
     }
 
-    /// Runs the passes that are due; returns an exit status when one failed for good.
-    private func runDuePasses() -> ExitStatus? {
+    /// Runs the passes that are due; returns the failure when one failed for good.
+    private func runDuePasses() -> DingSyncError? {
         for job in jobs where !cancellation.isCancelled {
             let now = clock.nowMs()
             guard let next = due.withLock({ $0[job.config.job] }), next.ms <= now else { continue }
@@ -112,7 +109,7 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         return nil
     }
 
-    private func pass(_ job: Job, trigger: String) -> ExitStatus? {
+    private func pass(_ job: Job, trigger: String) -> DingSyncError? {
         var context = job.context
         context.logger[metadataKey: "run"] = "\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let runner = SyncRunner(context: context, request: SyncRequest(mode: .sync))
@@ -127,8 +124,7 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         guard let failure else { return nil }
         switch failure.status {
         case .config, .permission, .bug:
-            logger.error("job \(job.config.job): \(context.console.redact(failure.message)); watch stops")
-            return failure.status
+            return DingSyncError(failure.status, "job \(job.config.job): \(failure.message); watch stops", cause: failure.cause)
         default:
             // Busy (a cron sync holds the lock), MySQL or DingTalk unavailable, a quota: the
             // events stay owed in the state tables; try again soon.

@@ -61,7 +61,7 @@ final class StreamFrameTests: XCTestCase {
     }
 
     func testBackOffDoublesWithJitterUpToTheCap() {
-        let o = StreamOptions()
+        let o = StreamTimings()
         XCTAssertEqual(StreamConnection.backoffMs(failures: 1, options: o, random: 1), 1_000)
         XCTAssertEqual(StreamConnection.backoffMs(failures: 3, options: o, random: 1), 4_000)
         XCTAssertEqual(StreamConnection.backoffMs(failures: 3, options: o, random: 0.5), 2_000)
