@@ -1,5 +1,6 @@
 import DingSyncMapping
 import Foundation
+import HTTPClient
 import MySQLClient
 
 /// `check`: everything a 2 a.m. cron run needs, verified now, one line per check on stdout
@@ -91,6 +92,37 @@ public enum CheckCommandBody {
             r.ok(listing, "\(page.ids.count) \(what) on the first page of the last \(days) days\(page.nextCursor != nil ? ", more pages" : "")\(permission)")
         } catch {
             r.fail(listing, OperatorSupport.failure(error, doing: "listing instances"))
+        }
+        stream(context, calls, &r)
+    }
+
+    /// With `events.stream`: one Stream connection opened and closed (one metered
+    /// `connections/open`), and the console filter rule this job needs.
+    private static func stream(_ context: RunContext, _ calls: OperatorCalls, _ r: inout Report) {
+        guard let events = context.config.events else { return }
+        let dt = context.config.dingtalk
+        let rule = StreamGateway.filterRule(processCode: dt.processCode, types: events.types)
+        guard events.stream else { return r.skip("stream", "events.stream is false") }
+        let gateway = StreamGateway(baseURL: dt.v1BaseURL, appKey: dt.appKey, appSecret: dt.appSecret)
+        let transport: any HTTPTransport
+        do { transport = try context.makeTransport() } catch {
+            return r.fail("stream", DingSyncError(.unavailable, "connections/open: \(error)"))
+        }
+        switch gateway.open(transport, processCodes: [dt.processCode]) {
+        case .failure(.fatal(let e)):
+            calls.count("stream_open")
+            r.fail("stream", e)
+        case .failure(.transient(let why)):
+            r.fail("stream", DingSyncError(.unavailable, "\(why); try again later"))
+        case .success(let ticket):
+            calls.count("stream_open")
+            do {
+                let socket = try WebSocket(url: ticket.url, timeoutMs: 10_000)
+                try? socket.sendClose()
+                r.ok("stream", "Stream mode works (a connection opened and closed); console filter rule for this job: \(rule)")
+            } catch {
+                r.fail("stream", DingSyncError(.unavailable, "connections/open gave a ticket, but the WebSocket failed: \(error)"))
+            }
         }
     }
 

@@ -11,6 +11,8 @@ final class OperatorCalls {
     private let context: RunContext
     private let store: StateStore?
     private let appKeyId: String
+    /// Metered calls made outside the DingTalk client (the Stream gateway), by ledger endpoint.
+    private var other: [String: Int] = [:]
 
     init(_ context: RunContext) throws(DingSyncError) {
         self.context = context
@@ -33,6 +35,8 @@ final class OperatorCalls {
         return store
     }
 
+    func count(_ endpoint: String) { other[endpoint, default: 0] += 1 }
+
     /// Whether a token request was made (false: the cached token served).
     var fetchedToken: Bool { shared.counters.snapshot.token > 0 }
 
@@ -40,7 +44,7 @@ final class OperatorCalls {
     /// command's own outcome stands.
     func finish() {
         let calls = shared.counters.snapshot
-        guard calls.total > 0 else { return }
+        guard calls.total + other.values.reduce(0, +) > 0 else { return }
         guard let store else {
             context.logger.warning("this command's DingTalk calls are not in the job's ledger: no state tables reachable",
                                    metadata: ["listids": "\(calls.listids)", "get": "\(calls.get)", "token": "\(calls.token)"])
@@ -48,7 +52,7 @@ final class OperatorCalls {
         }
         let now = context.clock.nowMs()
         // Both families' names (v1_query with dingtalk.api v1), as the sync's ledger writes them.
-        let spent = calls.ledgerEntries.filter { $0.value > 0 }
+        let spent = calls.ledgerEntries.merging(other, uniquingKeysWith: +).filter { $0.value > 0 }
         do {
             try store.addCalls(spent, month: BeijingMonth(containing: now).description, appKeyId: appKeyId, nowMs: now)
             if let fresh = shared.tokens.takeFresh(), let sealed = TokenSeal.seal(fresh.token, secret: context.config.dingtalk.appSecret) {

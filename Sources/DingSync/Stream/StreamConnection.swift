@@ -74,6 +74,7 @@ public final class StreamConnection {
                     delegate?.streamGatewayAnswered()
                     ticket = t
                 case .failure(.fatal(let e)):
+                    delegate?.streamGatewayAnswered()  // refused, but answered: metered all the same
                     return e
                 case .failure(.transient(let why)):
                     failures += 1

@@ -141,3 +141,25 @@ final class WatchV1Tests: WatchTests {
         XCTAssertEqual((config?["dingtalk"] as? [String: Any])?["api"] as? String, "v1")
     }
 }
+
+/// `check` on a job with `events`: one connection opened and closed, the filter rule printed.
+final class WatchCheckTests: XCTestCase {
+    func testCheckOpensOneStreamConnectionAndPrintsTheFilterRule() throws {
+        let job = try JobFixture.streaming(instances: JobFixture.generate(count: 5, days: 5, seed: 1821))
+        XCTAssertEqual(try job.run(["sync"]).code, 0)
+        let check = try job.run(["check"])
+        XCTAssertEqual(check.code, 0, check.stdout + check.stderr)
+        let line = check.stdout.split(separator: "\n").first { $0.hasPrefix("stream") } ?? ""
+        XCTAssertTrue(line.contains("ok") && line.contains("/processCode/\(job.env["DINGTALK_PROCESS_CODE"]!)/type/{finish,terminate}"), String(line))
+        XCTAssertEqual(job.simulator.streamStats.socketsAccepted, 1)
+        let opens = try job.connect().query("SELECT SUM(calls) FROM dingsync_ledger WHERE endpoint = 'stream_open'").first?.first ?? nil
+        XCTAssertEqual(opens, "1", "the connections/open call is in the ledger")
+
+        var off = SimulatorOptions()
+        off.stream.enabled = false
+        let disabled = try JobFixture.streaming(instances: JobFixture.generate(count: 5, days: 5, seed: 1822), simulatorOptions: off)
+        let failed = try disabled.run(["check"])
+        XCTAssertEqual(failed.code, 78, failed.stdout + failed.stderr)
+        XCTAssertTrue(failed.stdout.contains("事件订阅"), failed.stdout)
+    }
+}
