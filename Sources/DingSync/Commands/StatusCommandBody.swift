@@ -48,6 +48,7 @@ public enum StatusCommandBody {
             out.out("open instances:   \(open) (\(followed) created in the last \(config.sync.resyncOpenDays) days, followed under the budget)")
             let economy = try EconomyReport.load(store, config: config, nowMs: context.clock.nowMs())
             economy.lines(timeZone: tz).forEach { out.out($0) }
+            try StreamStatus.load(store, nowMs: context.clock.nowMs())?.lines(timeZone: tz).forEach { out.out($0) }
             let (total, list) = try store.pendingRejects(limit: rejects)
             out.out("pending rejects:  \(total)\(total > list.count ? " (showing the latest \(list.count))" : "")")
             if !list.isEmpty {
@@ -98,6 +99,9 @@ public enum StatusCommandBody {
             object["rejects"] = list.map { ["instance": $0.instanceId, "column": $0.column, "reason": $0.reason, "attempts": $0.attempts] as [String: Any] }
             let economy = try EconomyReport.load(store, config: config, nowMs: context.clock.nowMs())
             object["economy"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(economy))
+            if let stream = try StreamStatus.load(store, nowMs: context.clock.nowMs()) {
+                object["stream"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(stream))
+            }
             object["last_runs"] = try store.recentRuns(limit: runs).map {
                 ["id": $0.id, "mode": $0.mode, "status": $0.status, "exit_code": $0.exitCode ?? NSNull(), "started_ms": $0.startedMs ?? NSNull(),
                  "api_calls": $0.apiCalls, "fetched": $0.fetched, "written": $0.written] as [String: Any]

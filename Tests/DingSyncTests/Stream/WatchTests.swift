@@ -20,7 +20,16 @@ class WatchTests: XCTestCase {
         XCTAssertEqual(closed.count, 3)
         XCTAssertTrue(eventually { job.differencesNow().isEmpty }, "closes pushed: \(job.differencesNow())\n\(watch.captured.stderr)")
         XCTAssertEqual(job.simulator.calls(.get) + job.simulator.calls(.v1Get) - getsBefore, 3, "one get per pushed close, no revisit")
+        let status = try job.run(["status"])
+        XCTAssertTrue(status.stdout.contains("stream:           connected since"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("pushes:           3 today, 3 this month (of the organisation's 3000)"), status.stdout)
+        let json = try JSONSerialization.jsonObject(with: Data(try job.run(["status", "--format", "json"]).stdout.utf8)) as? [String: Any]
+        let stream = json?["stream"] as? [String: Any]
+        XCTAssertEqual(stream?["state"] as? String, "up")
+        XCTAssertEqual(stream?["events_month"] as? Int, 3)
+        XCTAssertNotNil(stream?["last_event_ms"] as? Int)
         XCTAssertEqual(watch.stop(), 0, watch.captured.stderr)
+        XCTAssertTrue(try job.run(["status"]).stdout.contains("stream:           disconnected since"))
         let conn = try job.connect()
         XCTAssertEqual(try conn.query("SELECT COUNT(*) FROM dingsync_events WHERE served_ms IS NOT NULL").first?.first??.description, "3")
         XCTAssertEqual(try conn.query("SELECT state FROM dingsync_stream").first?.first ?? nil, "down", "stopped: the span ended")
