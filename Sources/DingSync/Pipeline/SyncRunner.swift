@@ -193,6 +193,9 @@ public final class SyncRunner {
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
         let resyncMs = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
         var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs) }
+        if snapshot.coverage.distrusted {
+            logger.warning("\(snapshot.coverage.missedToday) close(s) found by polling today were never pushed, although watch was connected: polling as if events were down (check the app's event subscription and the console filter rule)")
+        }
 
         settings.mode = request.mode
         settings.fromMs = fromMs

@@ -172,3 +172,27 @@ final class WatchCheckTests: XCTestCase {
         XCTAssertTrue(failed.stdout.contains("事件订阅"), failed.stdout)
     }
 }
+
+/// Pushes DingTalk fails to deliver: the safety net finds the closes, counts them as missed,
+/// and past a few percent of the day's closes the planner stops trusting events.
+final class WatchMissedPushTests: XCTestCase {
+    func testClosesThatWereNeverPushedAreCountedAndDistrustEvents() throws {
+        var options = SimulatorOptions()
+        options.stream.faults.lossRate = 1
+        let job = try JobFixture.streaming(instances: JobFixture.generate(count: 30, days: 10, seed: 1831), simulatorOptions: options)
+        let watch = WatchHarness(job)
+        XCTAssertTrue(eventually { job.differencesNow().isEmpty && watch.passes >= 1 })
+        let closed = job.closeOpen(3)
+        XCTAssertTrue(eventually { job.simulator.streamStats.dropped == closed.count })
+        usleep(500_000)
+        XCTAssertFalse(job.differencesNow().isEmpty, "lost in transit: not in the table yet")
+        job.advance(8 * 86_400_000)  // past the weekly safety net; the next regular pass is due
+        XCTAssertTrue(eventually(timeout: 30) { job.differencesNow().isEmpty }, "\(job.differencesNow())")
+        let passes = watch.passes
+        job.advance(11 * 60_000)  // the next regular pass plans with today's misses
+        XCTAssertTrue(eventually { watch.passes > passes && watch.captured.stderr.contains("never pushed") }, watch.captured.stderr)
+        XCTAssertEqual(watch.stop(), 0)
+        let missed = try job.connect().query("SELECT SUM(missed) FROM dingsync_event_days").first?.first ?? nil
+        XCTAssertEqual(missed, "\(closed.count)", "every close polling found inside the span is a missed push")
+    }
+}
