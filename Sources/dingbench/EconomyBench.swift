@@ -125,9 +125,16 @@ enum EconomyBench {
     }
 
     /// One `sync`, in process, with the benchmark's clock.
-    private static func sync(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int,
-                             api: DingTalkAPI) throws -> (ExitStatus, DingSyncError?) {
-        let path = try env.writeConfig(baseURL: sim.baseURL, maxQPS: 1_000, concurrency: 4, budget: budget, api: api)
+    static func sync(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int,
+                     api: DingTalkAPI, events: [String]? = nil) throws -> (ExitStatus, DingSyncError?) {
+        let context = try runContext(env, sim: sim, clock: clock, budget: budget, api: api, events: events)
+        return SyncRunner(context: context, request: SyncRequest(mode: .sync)).run()
+    }
+
+    /// The job's context as a run sees it, with the benchmark's clock (and `events` for watch).
+    static func runContext(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int,
+                           api: DingTalkAPI, events: [String]? = nil) throws -> RunContext {
+        let path = try env.writeConfig(baseURL: sim.baseURL, maxQPS: 1_000, concurrency: 4, budget: budget, api: api, events: events)
         var vars = env.syncEnvironment(startDaysAgo: 0)
         vars["DINGSYNC_START"] = "2026-07-01"
         let config = try ConfigLoader.load(path: path, env: vars)
@@ -138,8 +145,7 @@ enum EconomyBench {
             return SwiftLogNoOpLogHandler()
         }
         logger.logLevel = verbose ? Logger.Level.debug : Logger.Level.critical
-        let context = RunContext(config: config, clock: clock, console: Console(), logger: logger)
-        return SyncRunner(context: context, request: SyncRequest(mode: .sync)).run()
+        return RunContext(config: config, clock: clock, console: Console(), logger: logger)
     }
 
     /// The previous release: every run lists (one page for a 10-minute window), fetches every

@@ -49,7 +49,8 @@ struct BenchEnv {
 
     /// The reference config with the bench's rate settings and the simulator as DingTalk.
     /// Credentials stay `${...}` references filled from the environment, as in production.
-    func writeConfig(baseURL: String, maxQPS: Double, concurrency: Int, budget: Int? = nil, api: DingTalkAPI = .topapi) throws -> String {
+    func writeConfig(baseURL: String, maxQPS: Double, concurrency: Int, budget: Int? = nil, api: DingTalkAPI = .topapi,
+                     events: [String]? = nil) throws -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(repo)/Config/wan-recharge.json"))
         guard var root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               var dt = root["dingtalk"] as? [String: Any] else { throw BenchError("Config/wan-recharge.json: no dingtalk section") }
@@ -60,6 +61,7 @@ struct BenchEnv {
         dt["monthly_call_budget"] = budget ?? 10_000_000
         dt["api"] = api.rawValue
         root["dingtalk"] = dt
+        if let events { root["events"] = ["stream": true, "types": events] }
         let path = "\(work)/job.json"
         try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted]).write(to: URL(fileURLWithPath: path))
         return path

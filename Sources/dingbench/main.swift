@@ -16,7 +16,8 @@ usage: dingbench SCENARIO [--bin DIR] [--repo DIR] [--timeout SECONDS] [options]
   rss     [--small 2000] [--large 20000]     peak RSS of dingsync at two job sizes
   writer  [--rows 100000] [--batch 500] [--rounds 3]   TargetWriter vs LOAD DATA, same rows and table
   economy [--per-day 50] [--budget 4000] [--cadence-min 10] [--days 31] [--history-days 150] [--api topapi|v1]
-                                             calls and freshness of cron syncs over simulated weeks
+          [--watch finish,terminate[,start]] [--faults none|issue]
+                                             calls and freshness of cron syncs (or of watch) over simulated weeks
 Needs DINGSYNC_TEST_MYSQL_SOCKET/_USER/_PASSWORD (eval "$(scripts/mariadb.sh env)").
 """
 
@@ -81,7 +82,13 @@ case "economy":
                                                     max(1, int("days", 31)), int("history-days", 150))
     let apiText = options.removeValue(forKey: "api") ?? "topapi"
     guard let api = DingTalkAPI(rawValue: apiText) else { die("--api wants topapi or v1", 64) }
-    body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history, api: api) }
+    if let watch = options.removeValue(forKey: "watch") {
+        let types = watch.split(separator: ",").map(String.init)
+        let faults = options.removeValue(forKey: "faults") == "issue" ? WatchBench.Faults.issue : .none
+        body = { try WatchBench.run(env, perDay: perDay, budget: budget, types: types, faults: faults, days: days, historyDays: history, api: api) }
+    } else {
+        body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history, api: api) }
+    }
 default: die("unknown scenario \(scenario)\n\(usage)", 64)
 }
 if !options.isEmpty { die("options not used by \(scenario): \(options.keys.sorted().joined(separator: ", "))", 64) }

@@ -22,6 +22,13 @@ public enum StreamFrame: Equatable, Sendable {
         public var type: String
         public var result: String?
         public var finishMs: Int64?
+        public init(instanceId: String, processCode: String, type: String, result: String? = nil, finishMs: Int64? = nil) {
+            self.instanceId = instanceId
+            self.processCode = processCode
+            self.type = type
+            self.result = result
+            self.finishMs = finishMs
+        }
     }
 
     public static let quotaStoppedCode = "20001"

@@ -5,8 +5,9 @@ import MySQLClient
 /// Writes what the Stream connection learns into one job's state tables, on a MySQL connection
 /// of its own (no job lock: a pass may hold it, and an event must be recorded within the 3 s
 /// DingTalk waits for its answer). A failed write drops the connection; the next write opens a
-/// new one, and the event meanwhile is answered LATER so DingTalk pushes it again.
-final class EventRecorder {
+/// new one, and the event meanwhile is answered LATER so DingTalk pushes it again. Public for
+/// the economy benchmark, which plays the Stream side on a simulated clock.
+public final class EventRecorder {
     let config: JobConfig
     let logger: Logger
     private var store: StateStore?
@@ -18,7 +19,7 @@ final class EventRecorder {
 
     static let heartbeatEveryMs: Int64 = 30_000
 
-    init(config: JobConfig, logger: Logger) {
+    public init(config: JobConfig, logger: Logger) {
         self.config = config
         self.logger = logger
     }
@@ -46,13 +47,13 @@ final class EventRecorder {
         }
     }
 
-    func event(_ eventId: String, _ change: StreamFrame.InstanceChange, nowMs: Int64) -> (recorded: Bool, fresh: Bool) {
+    public func event(_ eventId: String, _ change: StreamFrame.InstanceChange, nowMs: Int64) -> (recorded: Bool, fresh: Bool) {
         var fresh = false
         let ok = write("the pushed event") { fresh = try $0.recordEvent(id: eventId, instanceId: change.instanceId, type: change.type, nowMs: nowMs) }
         return (ok, fresh)
     }
 
-    func up(_ nowMs: Int64) {
+    public func up(_ nowMs: Int64) {
         if let until = quotaUntilMs, nowMs < until { return }
         quotaUntilMs = nil
         if write("the Stream connection's state", { try $0.streamUp(nowMs: nowMs) }) {
@@ -61,27 +62,27 @@ final class EventRecorder {
         }
     }
 
-    func alive(_ nowMs: Int64) {
+    public func alive(_ nowMs: Int64) {
         if spanFromMs == nil, let until = quotaUntilMs, nowMs >= until { up(nowMs) }
         guard let from = spanFromMs, nowMs - lastHeartbeatMs >= Self.heartbeatEveryMs else { return }
         if write("the Stream heartbeat", { try $0.streamAlive(spanFromMs: from, nowMs: nowMs) }) { lastHeartbeatMs = nowMs }
     }
 
-    func down(lastAliveMs: Int64, nowMs: Int64) {
+    public func down(lastAliveMs: Int64, nowMs: Int64) {
         let from = spanFromMs
         spanFromMs = nil
         let state = quotaUntilMs != nil ? "quota" : "down"
         write("the Stream connection's state") { try $0.streamDown(spanFromMs: from, lastAliveMs: lastAliveMs, state: state, quotaUntilMs: quotaUntilMs, nowMs: nowMs) }
     }
 
-    func pushQuotaStopped(_ nowMs: Int64) {
+    public func pushQuotaStopped(_ nowMs: Int64) {
         let from = spanFromMs
         spanFromMs = nil
         quotaUntilMs = BeijingMonth(containing: nowMs).endMs
         write("the push quota stop") { try $0.streamDown(spanFromMs: from, lastAliveMs: nowMs, state: "quota", quotaUntilMs: quotaUntilMs, nowMs: nowMs) }
     }
 
-    func ledger(_ endpoint: String, nowMs: Int64) {
+    public func ledger(_ endpoint: String, nowMs: Int64) {
         write("the call ledger") {
             try $0.addCalls([endpoint: 1], month: BeijingMonth(containing: nowMs).description,
                             appKeyId: TokenSeal.appKeyId(config.dingtalk.appKey), nowMs: nowMs)
