@@ -24,6 +24,8 @@ public enum Planner {
         public var running = RunningPolicy()
         /// `events.types` has `start`: arrivals are pushed while the connection is healthy.
         public var arrivalsByEvent = false
+        /// `events.stream`: closes are pushed while the connection is healthy.
+        public var closesByEvent = false
         public init() {}
     }
 
@@ -80,16 +82,22 @@ public enum Planner {
         let rate = Int(Double(min(settings.monthlyBudget, budget.sustainableMonthly)) * Double(RevisitPolicy.month) / Double(budget.month.lengthMs))
         let scale: Double, need: Int
         var policy: RevisitPolicy, running: RunningPolicy?
+        // Pushes arriving now (a healthy connection for the last hour): closes cost the gets their
+        // pushes trigger, and what polling spent finding them goes to arrivals.
+        let eventsFlowing = settings.closesByEvent && snapshot.coverage.covers(fromMs: budget.nowMs - RevisitPolicy.hour, toMs: budget.nowMs)
         switch settings.api {
         case .topapi:
-            (scale, policy, need) = settings.policy.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
-                                                           budget: rate)
+            let base = eventsFlowing ? settings.policy.forEvents() : settings.policy
+            (scale, policy, need) = base.fitted(to: volume(snapshot, nowMs: budget.nowMs, resyncOpenMs: settings.resyncOpenMs),
+                                                budget: rate)
         case .v1:
             // Listing every ~hour and fetching at once is what v1 affords: most revisits become
             // one RUNNING page per slice instead of a get per open row.
             let ages = slices(snapshot, nowMs: budget.nowMs, settings: settings, policy: settings.running)
                 .map { budget.nowMs - $0.youngestCreatedMs }
-            let fit = settings.running.fitted(arrivalsPerMonth: snapshot.arrivalsLast30Days, sliceAgesMs: ages, budget: rate)
+            var sweeps = settings.running
+            sweeps.closesByEvent = eventsFlowing
+            let fit = sweeps.fitted(arrivalsPerMonth: snapshot.arrivalsLast30Days, sliceAgesMs: ages, budget: rate)
             (scale, need, running) = (fit.scale, fit.need, fit.policy)
             policy = settings.policy
             policy.listIntervalMs = fit.policy.listIntervalMs
@@ -174,12 +182,14 @@ public enum Planner {
                 // v1: RUNNING listings follow open rows; a get only when none has confirmed
                 // the row for the safety net's interval.
                 let seen = o.lastSeenOpenMs
-                let ratio = closeHuntRatio(lastSeenMs: seen, interval: running.safetyNetMs, coverage: snapshot.coverage, nowMs: nowMs)
+                let ratio = closeHuntRatio(lastSeenMs: seen, interval: running.safetyNetMs, safety: running.safetyNetMs,
+                                           coverage: snapshot.coverage, nowMs: nowMs)
                 if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), seen)) } else { plan.notDue += 1 }
                 continue
             }
-            let ratio = closeHuntRatio(lastSeenMs: o.checkedMs, interval: policy.revisitInterval(ageMs: nowMs - o.createdMs),
-                                       coverage: snapshot.coverage, nowMs: nowMs)
+            let age = nowMs - o.createdMs
+            let ratio = closeHuntRatio(lastSeenMs: o.checkedMs, interval: policy.revisitInterval(ageMs: age),
+                                       safety: policy.safetyInterval(ageMs: age), coverage: snapshot.coverage, nowMs: nowMs)
             if ratio >= 1 { due.append((Get(id: o.id, reason: .revisit, priority: ratio), o.checkedMs)) } else { plan.notDue += 1 }
         }
         // Most overdue first; ties (and infinities) by reason, then id, so a plan is reproducible.
@@ -262,9 +272,9 @@ public enum Planner {
     /// open; but where Stream pushes covered that time, a close would have been pushed: then by
     /// the safety net since it was last seen, and by `interval` only from the first instant
     /// the pushes did not cover (the connection was down, or the push quota stopped).
-    static func closeHuntRatio(lastSeenMs: Int64, interval: Int64, coverage: EventCoverage, nowMs: Int64) -> Double {
+    static func closeHuntRatio(lastSeenMs: Int64, interval: Int64, safety safetyMs: Int64, coverage: EventCoverage, nowMs: Int64) -> Double {
         guard !coverage.spans.isEmpty else { return ratioOf(nowMs - lastSeenMs, interval, never: false) }
-        let safety = ratioOf(nowMs - lastSeenMs, max(interval, EventCoverage.safetyNetMs), never: false)
+        let safety = ratioOf(nowMs - lastSeenMs, max(interval, safetyMs), never: false)
         guard let gap = coverage.firstUncovered(fromMs: lastSeenMs, toMs: nowMs) else { return safety }
         return max(safety, ratioOf(nowMs - gap, interval, never: false))
     }

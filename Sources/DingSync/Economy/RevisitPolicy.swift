@@ -37,8 +37,32 @@ public struct RevisitPolicy: Sendable, Equatable {
     public var goneRetryMs: Int64 = 12 * hour
     public var goneAnswers = 3
     public var goneSpanMs: Int64 = 1 * day
+    /// While Stream pushes bring the closes (`watch`, a healthy connection): a close costs the
+    /// get its push triggers, and an open instance is confirmed only by this safety net
+    /// (`safetyYoungMs`, growing with age, at most `safetyTailMs`), which catches a push lost
+    /// in transit. Set by `forEvents()`.
+    public var closesByEvent = false
+    public var safetyYoungMs: Int64 = 7 * day
+    public var safetyAgeFraction = 0.5
+    public var safetyTailMs: Int64 = 45 * day
 
     public init() {}
+
+    /// The tight policy while pushes bring the closes: the calls revisits cost under polling go
+    /// to arrivals instead (a listing every 55 minutes, fetched at once: a new row within the
+    /// hour), and closes cost one get each, when pushed.
+    public func forEvents() -> RevisitPolicy {
+        var p = self
+        p.closesByEvent = true
+        p.listIntervalMs = 55 * Self.minute
+        p.firstGetDelayMs = 0
+        return p
+    }
+
+    /// How long a covered open instance of this age waits for the safety net.
+    public func safetyInterval(ageMs: Int64) -> Int64 {
+        min(safetyTailMs, max(safetyYoungMs, Int64(Double(max(0, ageMs)) * safetyAgeFraction)))
+    }
 
     /// Every freshness interval times `factor` (0 < factor ≤ 1), and the first-get delay
     /// times its square: a missing new row is what readers of the table notice first, and it
@@ -56,6 +80,12 @@ public struct RevisitPolicy: Sendable, Equatable {
         p.ageFraction = ageFraction * factor
         p.tailIntervalMs = s(tailIntervalMs)
         p.rejectRetryMs = s(rejectRetryMs)
+        // The safety net is budget-fitted only where it is the whole of close-hunting.
+        if closesByEvent {
+            p.safetyYoungMs = s(safetyYoungMs)
+            p.safetyAgeFraction = safetyAgeFraction * factor
+            p.safetyTailMs = s(safetyTailMs)
+        }
         return p
     }
 
@@ -69,8 +99,10 @@ public struct RevisitPolicy: Sendable, Equatable {
     /// close fast is seen to need little).
     public func monthlyNeed(_ volume: Volume) -> Int {
         func per(_ interval: Int64) -> Double { Double(Self.month) / Double(max(Self.minute, interval)) }
-        let need = per(listIntervalMs) + Double(volume.arrivalsPerMonth)
-            + volume.openAgesMs.reduce(0) { $0 + per(revisitInterval(ageMs: $1)) }
+        // Under pushes every arrival costs its close's get too, and open ones only the safety net.
+        let arrivals = Double(volume.arrivalsPerMonth) * (closesByEvent ? 2 : 1)
+        let need = per(listIntervalMs) + arrivals
+            + volume.openAgesMs.reduce(0) { $0 + per(closesByEvent ? safetyInterval(ageMs: $1) : revisitInterval(ageMs: $1)) }
         return Int(need.rounded(.up))
     }
 

@@ -50,6 +50,8 @@ public struct RunningPolicy: Sendable, Equatable {
     /// them (the benchmark at 50 a day: 3,035 gets a month for 1,520 arrivals; counted at 0.9,
     /// the need came out 5 % low and the spend ran into the pacing line).
     static let closeGetShare = 1.0
+    /// While Stream pushes bring the closes (`watch`): a slice is listed only for the safety net.
+    public var closesByEvent = false
 
     /// The share of the month's budget (per 30 days) planned: v1's need is close to what it
     /// spends (the benchmark: within 2 %), so 5 % is left for bursts and a bad day's retries.
@@ -88,7 +90,10 @@ public struct RunningPolicy: Sendable, Equatable {
     public func monthlyNeed(arrivalsPerMonth: Int, sliceAgesMs: [Int64]) -> Int {
         let month = Double(30 * Self.day)
         var need = month / Double(max(Self.minute, listIntervalMs)) + Double(arrivalsPerMonth) * (1 + Self.closeGetShare)
-        need += sliceAgesMs.reduce(0) { $0 + month / Double(max(Self.minute, sweepInterval(ageMs: $1))) }
+        need += sliceAgesMs.reduce(0) { age, ms in
+            let interval = closesByEvent ? max(sweepInterval(ageMs: ms), EventCoverage.safetyNetMs) : sweepInterval(ageMs: ms)
+            return age + month / Double(max(Self.minute, interval))
+        }
         return Int(need.rounded(.up))
     }
 
@@ -155,7 +160,7 @@ extension Planner {
             // afresh each run, and an old row that now shares a page with young ones must not
             // make the slice due at the young pace (it is checked along with them for free).
             let ratio = part.map { closeHuntRatio(lastSeenMs: $0.lastSeenOpenMs, interval: policy.sweepInterval(ageMs: nowMs - $0.createdMs),
-                                                  coverage: snapshot.coverage, nowMs: nowMs) }.max()!
+                                                  safety: EventCoverage.safetyNetMs, coverage: snapshot.coverage, nowMs: nowMs) }.max()!
             out.append(RunningSlice(fromMs: part.first!.createdMs, toMs: youngest + RunningSlice.truncationMarginMs, ids: part.map(\.id), priority: ratio))
             i = j
         }

@@ -206,6 +206,7 @@ public final class SyncRunner {
         settings.monthlyBudget = config.dingtalk.monthlyCallBudget
         settings.api = config.dingtalk.api
         settings.arrivalsByEvent = config.events?.followsArrivals == true
+        settings.closesByEvent = config.events?.followsCloses == true
         settings.limit = request.limit
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)

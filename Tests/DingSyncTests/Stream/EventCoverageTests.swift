@@ -90,3 +90,29 @@ final class EventCoverageTests: XCTestCase {
         XCTAssertTrue(listed(), "down for the last two hours: arrivals are listed again")
     }
 }
+
+/// While pushes flow, the budget that polling spent finding closes goes to arrivals.
+final class EventFitTests: XCTestCase {
+    let now = PlannerTests.now
+    static let day: Int64 = 86_400_000
+
+    func testFlowingPushesBuyFasterArrivalsAndCountACloseGetPerArrival() {
+        var snap = JobSnapshot(watermarkMs: now - 3_600_000, lastListedMs: now - 3_600_000, arrivalsLast30Days: 1_500)
+        snap.open = (0..<300).map { OpenInstance(id: "o\($0)", createdMs: now - Int64($0 % 60) * Self.day - 1, checkedMs: now - 3_600_000) }
+        var s = Planner.Settings()
+        s.monthlyBudget = 4_000
+        s.closesByEvent = true
+        let polling = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        XCTAssertFalse(polling.policy.closesByEvent, "no span: polling's policy")
+        XCTAssertGreaterThan(polling.policy.listIntervalMs, 60 * 60_000)
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 2 * Self.day, toMs: now)])
+        let pushed = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        XCTAssertTrue(pushed.policy.closesByEvent)
+        XCTAssertLessThanOrEqual(pushed.policy.listIntervalMs, 55 * 60_000, "new rows within the hour")
+        XCTAssertEqual(pushed.policy.firstGetDelayMs, 0)
+        XCTAssertGreaterThanOrEqual(pushed.monthlyNeed, 3_000, "a first get and a close get per arrival")
+        s.closesByEvent = false
+        XCTAssertFalse(Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s).policy.closesByEvent,
+                       "a job without events never trusts spans")
+    }
+}
