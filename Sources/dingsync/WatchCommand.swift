@@ -10,9 +10,13 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .customLong("config"), help: "A job config (repeat for every job of the app key; or env DINGSYNC_CONFIG).")
     var configs: [String] = []
     @OptionGroup var log: LogOptions
+    @Option(help: "Write the passes' figures and the Stream connection's state (Prometheus text) to FILE.")
+    var metricsFile: String?
 
     func run() throws {
-        let code = WatchCommandBody.run(.live(), log.settings, configPaths: configs)
+        var options = WatchService.Options()
+        options.metricsFile = metricsFile
+        let code = WatchCommandBody.run(.live(), log.settings, configPaths: configs, options: options)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -16,13 +16,30 @@ public enum MetricsFile {
     /// every sample labelled with the job). `nowMs` is the run's end (`last_run_timestamp`).
     public static func render(_ s: RunSummary, exitCode: Int32, nowMs: Int64) -> String {
         let registry = PrometheusCollectorRegistry()
-        let job = ("job", s.job)
+        add(s, exitCode: exitCode, nowMs: nowMs, to: registry)
+        return text(registry)
+    }
+
+    /// One gauge family per figure, every sample labelled with the job (several jobs share a
+    /// family under `watch`).
+    static func gauge(_ registry: PrometheusCollectorRegistry, _ job: String, _ name: String, _ help: String,
+                      _ samples: [((String, String)?, Double)]) {
+        for (extra, value) in samples {
+            // The whole name goes in metricName: a descriptor joins only its non-empty parts.
+            let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+            registry.makeGauge(descriptor: descriptor, labels: [("job", job)] + (extra.map { [$0] } ?? [])).set(value)
+        }
+    }
+
+    static func text(_ registry: PrometheusCollectorRegistry) -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    static func add(_ s: RunSummary, exitCode: Int32, nowMs: Int64, to registry: PrometheusCollectorRegistry) {
         func gauge(_ name: String, _ help: String, _ samples: [((String, String)?, Double)]) {
-            for (extra, value) in samples {
-                // The whole name goes in metricName: a descriptor joins only its non-empty parts.
-                let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
-                registry.makeGauge(descriptor: descriptor, labels: [job] + (extra.map { [$0] } ?? [])).set(value)
-            }
+            Self.gauge(registry, s.job, name, help, samples)
         }
         gauge("dingsync_last_run_timestamp_seconds", "When the last run ended (Unix time).", [(nil, seconds(nowMs))])
         gauge("dingsync_run_exit_code", "Exit code of the last run (0 ok, 65 rejects, other non-zero failed).",
@@ -43,9 +60,6 @@ public enum MetricsFile {
         gauge("dingsync_month_calls", "Metered DingTalk calls of the job this Beijing month, after the last run.",
               [(nil, Double(s.monthCalls))])
         gauge("dingsync_month_call_budget", "The job's monthly call budget (dingtalk.monthly_call_budget).", [(nil, Double(s.budget))])
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
     }
 
     /// Writes the text to a temporary file in the same directory (the collector reads only

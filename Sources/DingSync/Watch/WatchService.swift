@@ -21,6 +21,8 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         public var passDelayMs = 2_000
         /// A pass that found the job's lock held (a cron `sync` beside us) tries again after this.
         public var busyRetryMs = 30_000
+        /// `--metrics-file`.
+        public var metricsFile: String?
         public init() {}
     }
 
@@ -46,6 +48,7 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
     private let streamFailure = Mutex<DingSyncError?>(nil)
     private var foreignEvents = 0
     public private(set) var passes = 0
+    private let metrics: WatchMetrics?
 
     public init(contexts: [RunContext], clock: any SyncClock, logger: Logger, options: Options = Options(),
                 makeTransport: @escaping @Sendable () throws(HTTPError) -> any HTTPTransport) {
@@ -56,6 +59,11 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         self.makeTransport = makeTransport
         let now = clock.nowMs()
         due = Mutex(Dictionary(uniqueKeysWithValues: contexts.map { ($0.config.job, (now, "start")) }))
+        metrics = options.metricsFile.map { WatchMetrics(path: $0, jobs: contexts.map(\.config.job)) }
+    }
+
+    private func writeMetrics() {
+        metrics?.write { [logger] in logger.warning("\($0)") }
     }
 
     private var streamJobs: [Job] { jobs.filter { $0.config.events?.stream == true } }
@@ -121,6 +129,8 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
             "written": "\(s.written)", "calls": "\(s.calls.metered)", "month_calls": "\(s.monthCalls)/\(s.budget)",
             "error": "\(failure.map { context.console.redact($0.message) } ?? "-")"])
         SyncCommandBody.afterRun(context, summary: s, exitCode: status.rawValue, metricsFile: nil)
+        metrics?.pass(s, exitCode: status.rawValue, nowMs: clock.nowMs())
+        writeMetrics()
         guard let failure else { return nil }
         switch failure.status {
         case .config, .permission, .bug:
@@ -150,6 +160,8 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
 
     public func streamUp(atMs: Int64) {
         for job in streamJobs { job.recorder.up(atMs) }
+        metrics?.stream { $0.connected = true; $0.connections += 1 }
+        writeMetrics()
     }
 
     public func streamAlive(atMs: Int64) {
@@ -159,6 +171,8 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
     public func streamDown(lastAliveMs: Int64, reason: String) {
         let now = clock.nowMs()
         for job in streamJobs { job.recorder.down(lastAliveMs: lastAliveMs, nowMs: now) }
+        metrics?.stream { $0.connected = false }
+        writeMetrics()
     }
 
     public func streamPushQuotaStopped(atMs: Int64, message: String) {
@@ -170,6 +184,7 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         let targets = streamJobs.filter { $0.config.dingtalk.processCode == change.processCode }
         guard !targets.isEmpty else {
             foreignEvents += 1
+            metrics?.stream { $0.foreign += 1 }
             logger.debug("event for a form no job follows: acknowledged", metadata: ["process_code": "\(change.processCode)"])
             return true
         }
@@ -180,6 +195,9 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
             }
             let (recorded, fresh) = job.recorder.event(eventId, change, nowMs: atMs)
             recordedAll = recordedAll && recorded
+            metrics?.stream { m in
+                if !recorded { m.later += 1 } else if fresh { m.events += 1 } else { m.duplicates += 1 }
+            }
             if recorded, fresh { schedule(job.config.job, inMs: options.passDelayMs, trigger: "event") }
         }
         return recordedAll

@@ -196,3 +196,23 @@ final class WatchMissedPushTests: XCTestCase {
         XCTAssertEqual(missed, "\(closed.count)", "every close polling found inside the span is a missed push")
     }
 }
+
+/// `watch --metrics-file`: the connection gauge and the event counters beside the passes' figures.
+final class WatchMetricsTests: XCTestCase {
+    func testTheMetricsFileShowsTheConnectionAndTheEvents() throws {
+        let job = try JobFixture.streaming(instances: JobFixture.generate(count: 20, days: 10, seed: 1841))
+        var options = WatchHarness.testOptions
+        let path = job.dir.appendingPathComponent("watch.prom").path
+        options.metricsFile = path
+        let watch = WatchHarness(job, options: options)
+        XCTAssertTrue(eventually { job.differencesNow().isEmpty && watch.passes >= 1 })
+        _ = job.closeOpen(2)
+        XCTAssertTrue(eventually { job.differencesNow().isEmpty })
+        func metrics() -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        XCTAssertTrue(eventually { metrics().contains(#"dingsync_stream_events_total{job="wan-recharge",outcome="recorded"} 2"#) }, metrics())
+        XCTAssertTrue(metrics().contains(#"dingsync_stream_connected{job="wan-recharge"} 1"#), metrics())
+        XCTAssertTrue(metrics().contains(#"dingsync_instances_total{job="wan-recharge",stage="written"}"#), metrics())
+        XCTAssertEqual(watch.stop(), 0)
+        XCTAssertTrue(metrics().contains(#"dingsync_stream_connected{job="wan-recharge"} 0"#), metrics())
+    }
+}
