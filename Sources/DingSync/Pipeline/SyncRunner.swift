@@ -208,6 +208,7 @@ public final class SyncRunner {
         summary.allowance = plan.allowance
         shared.allowance.set(plan.allowance + plan.listingSlack)
         committer.policy = plan.policy
+        committer.listingDueMs = plan.listingDueMs
         logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
                                             "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
         if !plan.windows.isEmpty, budget.remaining == 0 {
