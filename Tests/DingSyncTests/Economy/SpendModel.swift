@@ -1,4 +1,5 @@
 @testable import DingSync
+import DingTalkSimulator
 import Foundation
 
 /// The planner and the budget driven by cron over simulated days, against an in-memory DingTalk
@@ -18,11 +19,8 @@ struct SpendModel {
         var created: [Int64] = []
         var closes: [Int64] = []
         init(fromMs: Int64, toMs: Int64, perDay: Int, seed: UInt64) {
-            var rng = seed
-            func unit() -> Double {
-                rng = rng &* 6364136223846793005 &+ 1442695040888963407
-                return Double(rng >> 11) / Double(1 << 53)
-            }
+            var rng = SplitMix64(seed: seed)
+            func unit() -> Double { SplitMix64.unit(rng.next()) }
             func logUniform(_ a: Int64, _ b: Int64) -> Int64 { Int64(exp(log(Double(a)) + unit() * (log(Double(b)) - log(Double(a))))) }
             var dayStart = fromMs
             var lives: [(Int64, Int64)] = []
@@ -49,7 +47,7 @@ struct SpendModel {
     /// Calls per Beijing month, as the job's ledger holds them.
     var ledger: [String: Int] = [:]
     var listedUpTo = 0
-    /// Calls by kind (listing pages, RUNNING slices, gets by reason), for a failure to explain.
+    /// Calls by kind (listing pages, RUNNING slices, gets by reason) and the listings made.
     var breakdown: [String: Int] = [:]
     private var openIndex: [String: Int] = [:]
 
@@ -109,6 +107,7 @@ struct SpendModel {
             // A page holds 20 ids; an empty window still costs its one page.
             spent += max(1, (inWindow + 19) / 20)
             breakdown["listing", default: 0] += max(1, (inWindow + 19) / 20)
+            breakdown["listings", default: 0] += 1
             snapshot.lastListedMs = plan.listingDueMs ?? now
             snapshot.watermarkMs = now
         }
