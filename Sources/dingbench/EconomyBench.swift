@@ -53,7 +53,7 @@ enum EconomyBench {
         // priming week runs under the budget like any other.
         var next = world.apply(to: sim, from: 0, until: primeFrom - minute)
         clock.set(primeFrom - minute)
-        let warm = try sync(env, sim: sim, clock: clock, budget: 10_000_000, api: api)
+        let warm = try sync(try config(env, sim: sim, budget: 10_000_000, api: api), sim: sim, clock: clock)
         guard warm.0 == .ok || warm.0 == .rejects else { throw BenchError("warm-up sync failed: \(warm.1?.message ?? "")") }
         let db = try env.connect(database: BenchEnv.database)
         try db.execute("DELETE FROM `dingsync_ledger`")
@@ -63,6 +63,9 @@ enum EconomyBench {
         var measuredCalls = (token: 0, listids: 0, get: 0)
         var failures = 0
         let cadence = Int64(cadenceMin) * minute
+        // Read once: writing and parsing it again for each of a month of runs every minute
+        // cost the benchmark more CPU than the runs' own planning.
+        let config = try config(env, sim: sim, budget: budget, api: api)
         while t < measureTo {
             next = world.apply(to: sim, from: next, until: t)
             clock.set(t)
@@ -71,7 +74,7 @@ enum EconomyBench {
                 (sim.calls(.token) + sim.calls(.v1Token), sim.calls(.listids) + sim.calls(.v1Query), sim.calls(.get) + sim.calls(.v1Get))
             }
             let before = counts()
-            let (status, error) = try sync(env, sim: sim, clock: clock, budget: budget, api: api)
+            let (status, error) = try sync(config, sim: sim, clock: clock)
             if status != .ok && status != .rejects {
                 failures += 1
                 if failures <= 3 { FileHandle.standardError.write(Data("dingbench: sync at \(t) exited \(status.rawValue): \(error?.message ?? "")\n".utf8)) }
@@ -124,20 +127,21 @@ enum EconomyBench {
         print(String(format: "DETAIL\twall time\t%.0f s for %d simulated days of cron", Date().timeIntervalSince(started), days + 7))
     }
 
-    /// One `sync`, in process, with the benchmark's clock.
-    static func sync(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int,
-                     api: DingTalkAPI, events: [String]? = nil) throws -> (ExitStatus, DingSyncError?) {
-        let context = try runContext(env, sim: sim, clock: clock, budget: budget, api: api, events: events)
-        return SyncRunner(context: context, request: SyncRequest(mode: .sync)).run()
-    }
-
-    /// The job's context as a run sees it, with the benchmark's clock (and `events` for watch).
-    static func runContext(_ env: BenchEnv, sim: DingTalkSimulator, clock: VirtualClock, budget: Int,
-                           api: DingTalkAPI, events: [String]? = nil) throws -> RunContext {
+    /// The job's config as the benchmark's syncs run it (with `events`, as watch's passes do).
+    static func config(_ env: BenchEnv, sim: DingTalkSimulator, budget: Int, api: DingTalkAPI, events: [String]? = nil) throws -> JobConfig {
         let path = try env.writeConfig(baseURL: sim.baseURL, maxQPS: 1_000, concurrency: 4, budget: budget, api: api, events: events)
         var vars = env.syncEnvironment(startDaysAgo: 0)
         vars["DINGSYNC_START"] = "2026-07-01"
-        let config = try ConfigLoader.load(path: path, env: vars)
+        return try ConfigLoader.load(path: path, env: vars)
+    }
+
+    /// One `sync`, in process, with the benchmark's clock.
+    static func sync(_ config: JobConfig, sim: DingTalkSimulator, clock: VirtualClock) throws -> (ExitStatus, DingSyncError?) {
+        SyncRunner(context: runContext(config, clock: clock), request: SyncRequest(mode: .sync)).run()
+    }
+
+    /// A run's context with the benchmark's clock; its log is silent unless DINGBENCH_LOG=1.
+    static func runContext(_ config: JobConfig, clock: VirtualClock) -> RunContext {
         // DINGBENCH_LOG=1 shows every run's log (the planner's decisions at debug level).
         let verbose = ProcessInfo.processInfo.environment["DINGBENCH_LOG"] == "1"
         var logger = Logger(label: "dingbench") { label -> any LogHandler in

@@ -42,13 +42,13 @@ enum WatchBench {
 
         var next = world.apply(to: sim, from: 0, until: primeFrom - minute)
         clock.set(primeFrom - minute)
-        let warm = try EconomyBench.sync(env, sim: sim, clock: clock, budget: 10_000_000, api: api)
+        let warm = try EconomyBench.sync(try EconomyBench.config(env, sim: sim, budget: 10_000_000, api: api), sim: sim, clock: clock)
         guard warm.0 == .ok || warm.0 == .rejects else { throw BenchError("warm-up sync failed: \(warm.1?.message ?? "")") }
         let db = try env.connect(database: BenchEnv.database)
         try db.execute("DELETE FROM `dingsync_ledger`")
         var logIndex = sim.streamEvents(from: 0).count  // history's events were pushed before the watch
 
-        let context = try EconomyBench.runContext(env, sim: sim, clock: clock, budget: budget, api: api, events: types)
+        let context = EconomyBench.runContext(try EconomyBench.config(env, sim: sim, budget: budget, api: api, events: types), clock: clock)
         let recorder = EventRecorder(config: context.config, logger: context.logger)
         var rng = SplitMix64(seed: 1_818)
         func roll(_ p: Double) -> Bool { p > 0 && SplitMix64.unit(rng.next()) < p }

@@ -190,7 +190,7 @@ public enum ConfigLoader {
         let s = SyncSettings(timezone: zone ?? TimeZone(identifier: "Asia/Shanghai")!, start: start, startMs: startMs,
                              overlapMinutes: r.int("overlap_minutes", default: 60, in: 0...100_000),
                              windowDays: r.int("window_days", default: 30, in: 1...120),
-                             resyncOpenDays: r.int("resync_open_days", default: 90, in: 0...365))
+                             resyncOpenDays: r.int("resync_open_days", default: 365, in: 0...365))
         r.finish()
         return s
     }

@@ -18,6 +18,8 @@ final class Committer {
     let followsCloses: Bool
     /// The run's policy, known once the planner has seen the budget (the give-up rule).
     var policy: RevisitPolicy
+    /// Where a complete listing is recorded as made (the planner's `listingDueMs`), nil: now.
+    var listingDueMs: Int64?
     private let mapper: Mapper
     private let secret: String
 
@@ -79,7 +81,7 @@ final class Committer {
         var written = ledgered
         try session.transaction("advancing the watermark") {
             if moveWatermark { try session.state.setWatermark(window.toMs, nowMs: now) }
-            if listingComplete { try session.state.setLastListed(now) }
+            if listingComplete { try session.state.setLastListed(min(now, listingDueMs ?? now)) }
             written = try self.writeLedger(session.state)
         }
         ledgered = written

@@ -213,6 +213,7 @@ public final class SyncRunner {
         summary.allowance = plan.allowance
         shared.allowance.set(plan.allowance + plan.listingSlack)
         committer.policy = plan.policy
+        committer.listingDueMs = plan.listingDueMs
         logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
                                             "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
         if !plan.windows.isEmpty, budget.remaining == 0 {
@@ -243,7 +244,11 @@ public final class SyncRunner {
         switch request.mode {
         case .sync:
             if session != nil {
-                snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                // Read again only what a step changed: under a cron every minute most runs list
+                // nothing, and the open rows' query was most of what such a run cost.
+                if !plan.windows.isEmpty {
+                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                }
                 if plan.running != nil, !request.dryRun {
                     // v1: RUNNING listings of the open rows' slices, with what the new ids and
                     // the closes already found leave of the allowance; then the gets they owe.
@@ -256,7 +261,9 @@ public final class SyncRunner {
                                                                "deferred": "\(plan.slicesDeferred)", "closes_found": "\(summary.closesFound)"])
                     (now, spentSoFar) = (context.clock.nowMs(), shared.counters.snapshot.metered)
                     shared.allowance.set(max(0, plan.allowance - spentSoFar))
-                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                    if slicesListed > 0 {
+                        snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                    }
                 }
             } else {
                 let known = Set(snapshot.pending.map(\.id))

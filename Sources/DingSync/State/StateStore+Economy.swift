@@ -37,7 +37,9 @@ extension StateStore {
             }
         }
         s.coverage = try eventCoverageIfRecorded(sinceMs: nowMs - resyncOpenMs, nowMs: nowMs)
-        let stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `create_time_ms` >= ?")
+        // `is_final` named so the count is read from the open_instances index alone: by the
+        // primary key it read every stored row of the job (their details too), on every run.
+        let stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ?")
             .query([.text(job), .int(nowMs - 30 * RevisitPolicy.day)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         s.arrivalsLast30Days = stored + s.pending.filter { $0.reason == .new }.count
         return s
