@@ -56,9 +56,5 @@ class WatchProcessTests: XCTestCase {
 final class WatchProcessV1Tests: WatchProcessTests {
     override func setUp() { super.setUp(); JobFixture.api = "v1" }
     override func tearDown() { JobFixture.api = nil; super.tearDown() }
-    func testTheFixturesOfThisCaseUseV1() throws {
-        let job = try JobFixture.streaming(instances: JobFixture.generate(count: 1, days: 1, seed: 1))
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: job.configURL)) as? [String: Any]
-        XCTAssertEqual((config?["dingtalk"] as? [String: Any])?["api"] as? String, "v1")
-    }
+    func testTheFixturesOfThisCaseUseV1() throws { try assertStreamingFixturesUseV1() }
 }

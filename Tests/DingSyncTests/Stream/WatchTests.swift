@@ -144,11 +144,13 @@ class WatchTests: XCTestCase {
 final class WatchV1Tests: WatchTests {
     override func setUp() { super.setUp(); JobFixture.api = "v1" }
     override func tearDown() { JobFixture.api = nil; super.tearDown() }
-    func testTheFixturesOfThisCaseUseV1() throws {
-        let job = try JobFixture.streaming(instances: JobFixture.generate(count: 1, days: 1, seed: 1))
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: job.configURL)) as? [String: Any]
-        XCTAssertEqual((config?["dingtalk"] as? [String: Any])?["api"] as? String, "v1")
-    }
+    func testTheFixturesOfThisCaseUseV1() throws { try assertStreamingFixturesUseV1() }
+}
+
+func assertStreamingFixturesUseV1(file: StaticString = #filePath, line: UInt = #line) throws {
+    let job = try JobFixture.streaming(instances: JobFixture.generate(count: 1, days: 1, seed: 1))
+    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: job.configURL)) as? [String: Any]
+    XCTAssertEqual((config?["dingtalk"] as? [String: Any])?["api"] as? String, "v1", file: file, line: line)
 }
 
 /// `check` on a job with `events`: one connection opened and closed, the filter rule printed.
