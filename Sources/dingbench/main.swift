@@ -17,6 +17,7 @@ usage: dingbench SCENARIO [--bin DIR] [--repo DIR] [--timeout SECONDS] [options]
   writer  [--rows 100000] [--batch 500] [--rounds 3]   TargetWriter vs LOAD DATA, same rows and table
   economy [--per-day 50] [--budget 4000] [--cadence-min 10] [--days 31] [--history-days 150] [--api topapi|v1]
                                              calls and freshness of cron syncs over simulated weeks
+  cadence                                    a month of cron, planner and budget only: spend by cadence
 Needs DINGSYNC_TEST_MYSQL_SOCKET/_USER/_PASSWORD (eval "$(scripts/mariadb.sh env)").
 """
 
@@ -82,6 +83,8 @@ case "economy":
     let apiText = options.removeValue(forKey: "api") ?? "topapi"
     guard let api = DingTalkAPI(rawValue: apiText) else { die("--api wants topapi or v1", 64) }
     body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history, api: api) }
+case "cadence":
+    body = { try CadenceBench.run() }
 default: die("unknown scenario \(scenario)\n\(usage)", 64)
 }
 if !options.isEmpty { die("options not used by \(scenario): \(options.keys.sorted().joined(separator: ", "))", 64) }
