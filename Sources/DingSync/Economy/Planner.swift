@@ -248,6 +248,11 @@ public enum Planner {
     /// ample budget shrank to seconds gets a tenth of itself, so it is not due on every run.
     static let dueSlackMs: Int64 = 60_000
 
+    /// The instant `ratioOf` reaches 1 for something last done at `lastMs`.
+    public static func dueAtMs(after lastMs: Int64, interval: Int64) -> Int64 {
+        lastMs + interval - min(dueSlackMs, interval / 10)
+    }
+
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
         if never { return .infinity }
         guard interval > 0 else { return .infinity }

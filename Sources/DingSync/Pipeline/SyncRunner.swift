@@ -303,10 +303,15 @@ public final class SyncRunner {
             summary.rejected = committer.rejected
             summary.abandoned = committer.abandoned.count
         }
+        let now = context.clock.nowMs()
         if let session, !request.dryRun {
             summary.pendingRejects = (try? session.run("counting rejects") { try session.state.rejectCount() }) ?? 0
+            if summary.pendingRejects > 0, let committer,
+               let tried = (try? session.run("reading the rejects' schedule") { try session.state.oldestRejectTryMs() }) ?? nil {
+                let due = Planner.dueAtMs(after: tried, interval: committer.policy.rejectRetryMs)
+                summary.nextRejectRetryMs = due > now ? due : nil
+            }
         }
-        let now = context.clock.nowMs()
         let month = BeijingMonth(containing: now)
         let recorded = (try? read("reading the call ledger", [String: Int]()) { try $0.monthCalls(month: month.description) }) ?? [:]
         let ledger = CallCounters.metered(recorded)
