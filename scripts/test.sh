@@ -30,6 +30,7 @@ if [[ "${1:-}" == run-class ]]; then
     "$BUNDLE" "$class" >"$LOGDIR/$class.log" 2>&1 || rc=$?
     echo "$rc" >"$LOGDIR/$class.rc"
     awk -v c="$class" -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%s %.1f\n", c, b - a }' >"$LOGDIR/$class.seconds"
+    echo "$class: $([[ $rc == 0 ]] && echo passed || echo "FAILED (exit $rc)") in $(cut -d' ' -f2 "$LOGDIR/$class.seconds") s"
     exit 0
 fi
 

@@ -33,7 +33,7 @@ final class OutstandingRejectsTests: XCTestCase {
 
         // The time it names is when the refetch is due: a run a minute before still waits, a
         // run at it (the second after, as the line drops the milliseconds) writes the fixed row.
-        let due = try XCTUnwrap(Self.dueMs(in: line), line)
+        let due = try XCTUnwrap(Self.time(after: "refetched by the first run from ", in: line), line)
         job.advance(due - job.nowMs() - 60_000)
         XCTAssertEqual(try job.run(["sync"]).code, 65, "not due a minute before the time it named")
         job.advance(61_000)
@@ -42,14 +42,14 @@ final class OutstandingRejectsTests: XCTestCase {
         try job.assertTableEqualsTruth(nil, "the fixed reject is written when due")
     }
 
-    /// "refetched by the first run from 2026-12-05 03:00:00 Asia/Shanghai"
-    static func dueMs(in line: String) -> Int64? {
-        guard let r = line.range(of: #"from (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) Asia/Shanghai"#, options: .regularExpression) else { return nil }
+    /// The instant of "<prefix>2026-12-05 03:00:00 Asia/Shanghai" in a summary line.
+    static func time(after prefix: String, in line: String) -> Int64? {
+        guard let r = line.range(of: prefix + #"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Asia/Shanghai"#, options: .regularExpression) else { return nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "Asia/Shanghai")
         f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        let text = line[r].dropFirst("from ".count).prefix(19)
+        let text = line[r].dropFirst(prefix.count).prefix(19)
         return f.date(from: String(text)).map { Int64($0.timeIntervalSince1970 * 1000) }
     }
 }

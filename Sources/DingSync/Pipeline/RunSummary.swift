@@ -45,6 +45,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// when the next run may refetch the first of them (reject schedule).
     public var pendingRejects = 0
     public var nextRejectRetryMs: Int64?
+    /// A sync that spent less than its allowance: what is due next (nil otherwise).
+    public var upcoming: Upcoming?
 
     public init() {}
 
@@ -70,6 +72,18 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let when = nextRejectRetryMs.map { "refetched by the first run from \(LocalDateTime(epochMs: $0, timeZone: timeZone)) \(timeZone.identifier)" }
             ?? "retried by the next run"
         return "\(outstanding) instance(s) could not be written\(fresh); they are recorded as rejects and \(when)"
+    }
+
+    /// The end of the summary of a sync that did less than it could: why, and what to run
+    /// when that is not soon enough.
+    public func upcomingText(timeZone: TimeZone) -> String {
+        guard let u = upcoming else { return "" }
+        func at(_ ms: Int64) -> String { "\(LocalDateTime(epochMs: ms, timeZone: timeZone)) \(timeZone.identifier)" }
+        // A listing due before the horizon is overdue: the horizon is the next listing otherwise.
+        let listing = u.nextListingMs.map { $0 < u.beforeMs ? "a listing is due since \(at($0)) and waits for the budget" : "next listing due at \(at($0))" }
+            ?? "the next run lists"
+        return "; \(listing); \(u.dueGets) instance(s) due a get before \(at(u.beforeMs)); "
+            + "`dingsync backfill --from DATE --to DATE` fetches a range now"
     }
 
     public func json() -> Data {

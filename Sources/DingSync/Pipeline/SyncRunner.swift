@@ -21,6 +21,8 @@ public final class SyncRunner {
     private var pool: FetchPool!
     private var executor: Executor!
     private var settings = Planner.Settings()
+    /// The gets' plan, for what a run that did less than it could says is due next.
+    private var lastPlan: Planner.Plan?
     private let appKeyId: String
 
     public init(context: RunContext, request: SyncRequest) {
@@ -286,6 +288,7 @@ public final class SyncRunner {
             "deferred": "\(plan.deferred.map { "\($0.key.rawValue)=\($0.value.count)" }.sorted().joined(separator: ","))",
             "not_due": "\(plan.notDue)", "open": "\(snapshot.open.count)", "pending": "\(snapshot.pending.count)"])
         executor.summary = summary
+        lastPlan = plan
         try executor.fetch(plan.gets, progress: progress)
     }
 
@@ -319,6 +322,12 @@ public final class SyncRunner {
         summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)
         summary.projectedMonthCalls = budget.projectedMonthEnd
+        if request.mode == .sync, let plan = lastPlan, summary.calls.metered < summary.allowance {
+            let resyncMs = settings.resyncOpenMs
+            if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }) {
+                summary.upcoming = Planner.upcoming(snapshot, plan: plan, nowMs: now, settings: settings)
+            }
+        }
         if budget.overWarningLine, !request.dryRun, let session,
            (try? session.run("recording the budget warning") { try session.state.claimBudgetAlert(month: month.description) }) == true {
             summary.budgetWarning = true
