@@ -103,7 +103,7 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(types["recharge_amount"], "decimal(18,2)")
         XCTAssertEqual(types["create_time"], "datetime")
         XCTAssertEqual(types["department"], "text")
-        XCTAssertEqual(try db.rows("SHOW TABLES LIKE 'dingsync_%'").count, 9, "every state table, the economy's and v1's dingsync_running included")
+        XCTAssertEqual(try db.rows("SHOW TABLES LIKE 'dingsync_%'").count, 10, "every state table, the economy's, v1's dingsync_running and the quota probe's included")
 
         let again = try job.run(["schema", "--apply"])
         XCTAssertEqual(again.code, 0, again.stderr)

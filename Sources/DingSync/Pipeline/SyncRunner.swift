@@ -175,7 +175,8 @@ public final class SyncRunner {
     private func pipeline(fromMs: Int64, toMs: Int64, nowMs: Int64) throws {
         if let block = try read("reading the quota block", nil, { try $0.quotaBlock(appKeyId: appKeyId) }), block.untilMs > nowMs {
             summary.quotaBlockedUntilMs = block.untilMs
-            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: block.untilMs) + " (recorded by an earlier run; no call was made)", cause: .quota)
+            try probeQuotaBlock(untilMs: block.untilMs, nowMs: nowMs)
+            summary.quotaBlockedUntilMs = nil
         }
         if let sealed = try read("reading the cached token", nil, { try $0.sealedToken(appKeyId: appKeyId) }),
            let token = TokenSeal.open(sealed.sealed, secret: config.dingtalk.appSecret) {
@@ -335,6 +336,27 @@ public final class SyncRunner {
         }
     }
 
+    /// Throws unless a probe finds the quota back (then the block is lifted and the run goes on).
+    private func probeQuotaBlock(untilMs: Int64, nowMs: Int64) throws {
+        let probed = try read("reading the quota probe", nil as Int64?) { try $0.quotaProbedMs(appKeyId: appKeyId) }
+        let tz = config.sync.timezone
+        let due = QuotaProbe.nextMs(afterProbeAt: probed)
+        guard due <= nowMs, let session, !request.dryRun else {
+            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: untilMs) + " (recorded by an earlier run; no call was made; "
+                                + "the next probe of the quota is due at \(Self.local(max(due, nowMs), tz)))", cause: .quota)
+        }
+        try session.run("recording the quota probe") { try session.state.recordQuotaProbe(appKeyId: appKeyId, nowMs: nowMs) }
+        let transport: any HTTPTransport
+        do { transport = try context.makeTransport() } catch { throw DingSyncError(.bug, "\(error)") }
+        if let error = QuotaProbe.probe(DingTalkClient(shared: shared, transport: transport), nowMs: nowMs) {
+            guard error.errorClass == .quota else { throw DingSyncError(error.exitStatus, "probing the quota block: \(error)", cause: error.errorClass) }
+            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: untilMs) + " (probed now: still exhausted; "
+                                + "the next probe is due at \(Self.local(nowMs + QuotaProbe.intervalMs, tz)))", cause: .quota)
+        }
+        try session.run("lifting the quota block") { try session.state.clearQuotaBlock(appKeyId: appKeyId) }
+        logger.notice("the organisation's DingTalk quota is back: a probe was answered normally, so the block recorded until \(DingTalkTime.formatBeijing(untilMs)) Beijing time is lifted")
+    }
+
     /// DingTalk said the organisation's quota is gone: no call can succeed before the 1st
     /// (Beijing), so later runs stop at once instead of spending retries on it.
     private func recordQuotaBlock(_ failure: DingSyncError) -> DingSyncError {
@@ -342,7 +364,11 @@ public final class SyncRunner {
         summary.quotaBlockedUntilMs = until
         if let session, !request.dryRun {
             do {
-                try session.run("recording the quota block") { try session.state.setQuotaBlock(appKeyId: appKeyId, untilMs: until, reason: failure.message) }
+                try session.run("recording the quota block") {
+                    try session.state.setQuotaBlock(appKeyId: appKeyId, untilMs: until, reason: failure.message)
+                    // The refused call is the block's first probe: the next is 6 hours later.
+                    try session.state.recordQuotaProbe(appKeyId: appKeyId, nowMs: context.clock.nowMs())
+                }
             } catch {
                 logger.warning("could not record the quota block: \(error)")
             }
@@ -351,7 +377,7 @@ public final class SyncRunner {
     }
 
     static func quotaMessage(untilMs: Int64) -> String {
-        "the organisation's monthly DingTalk API quota is exhausted; it resets at \(DingTalkTime.formatBeijing(untilMs)) Beijing time, and runs before then exit 75 without calling DingTalk"
+        "the organisation's monthly DingTalk API quota is exhausted; it resets at \(DingTalkTime.formatBeijing(untilMs)) Beijing time, and runs before then exit 75 without calling DingTalk but for one probe every 6 hours (an add-on pack or an upgrade lifts the block; `dingsync check` probes now)"
     }
 
     static func local(_ ms: Int64, _ tz: TimeZone) -> String {

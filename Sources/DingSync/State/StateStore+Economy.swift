@@ -222,6 +222,21 @@ extension StateStore {
             """).execute([.text(appKeyId), .int(untilMs), .text(reason)])
     }
 
+    public func quotaProbedMs(appKeyId: String) throws -> Int64? {
+        try db.prepare("SELECT `probed_ms` FROM `dingsync_probe` WHERE `app_key_id` = ?").query([.text(appKeyId)])
+            .first?.first?.flatMap { Int64($0) }
+    }
+
+    public func recordQuotaProbe(appKeyId: String, nowMs: Int64) throws {
+        try db.prepare("INSERT INTO `dingsync_probe` (`app_key_id`, `probed_ms`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `probed_ms` = VALUES(`probed_ms`)")
+            .execute([.text(appKeyId), .int(nowMs)])
+    }
+
+    public func clearQuotaBlock(appKeyId: String) throws {
+        try db.prepare("UPDATE `dingsync_app` SET `blocked_until_ms` = NULL, `blocked_reason` = NULL WHERE `app_key_id` = ?")
+            .execute([.text(appKeyId)])
+    }
+
     // MARK: helpers
 
     func idsMatching(_ ids: [String], sql: String) throws -> Set<String> {

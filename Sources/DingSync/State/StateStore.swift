@@ -8,7 +8,7 @@ import MySQLClient
 public final class StateStore {
     public static let tableNames = ["dingsync_state", "dingsync_instances", "dingsync_rejects", "dingsync_runs",
                                           "dingsync_pending", "dingsync_ledger", "dingsync_schedule", "dingsync_app",
-                                          "dingsync_running"]
+                                          "dingsync_running", "dingsync_probe"]
 
     let db: MySQLConnection
     let job: String
