@@ -41,7 +41,10 @@ public enum SyncCommandBody {
         let runner = SyncRunner(context: context, request: request)
         let (status, failure) = runner.run()
         console.flush()
-        if !g.quiet { console.err(runner.summary.humanText + runner.summary.upcomingText(timeZone: context.config.sync.timezone)) }
+        if !g.quiet {
+            console.err(runner.summary.humanText + runner.summary.upcomingText(timeZone: context.config.sync.timezone))
+            if let backlog = runner.summary.backlog { console.err("dingsync: " + backlog.text(timeZone: context.config.sync.timezone)) }
+        }
         if let summaryJSON = outputs.summaryJSON {
             do { try runner.summary.json().write(to: URL(fileURLWithPath: summaryJSON), options: .atomic) } catch {
                 console.err("dingsync: warning: could not write \(summaryJSON): \(error.localizedDescription)")

@@ -47,6 +47,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var nextRejectRetryMs: Int64?
     /// A sync that spent less than its allowance: what is due next (nil otherwise).
     public var upcoming: Upcoming?
+    /// A sync that left listed instances owed a first get for the budget: how many, and by when.
+    public var backlog: Backlog?
 
     public init() {}
 

@@ -242,6 +242,11 @@ public final class SyncRunner {
         case .sync:
             if session != nil {
                 snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                if plan.catchUpListedAtMs != nil {
+                    plan = Planner.refitAfterCatchUp(plan, snapshot: snapshot, listed: summary.windowStats, budget: budget, settings: settings)
+                    summary.allowance = plan.allowance
+                    shared.allowance.set(max(0, plan.allowance - spentSoFar))
+                }
                 if plan.running != nil, !request.dryRun {
                     // v1: RUNNING listings of the open rows' slices, with what the new ids and
                     // the closes already found leave of the allowance; then the gets they owe.
@@ -323,6 +328,9 @@ public final class SyncRunner {
         summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)
         summary.projectedMonthCalls = budget.projectedMonthEnd
+        if request.mode == .sync, let plan = lastPlan, let owed = plan.deferred[.new]?.count, owed > 0 {
+            summary.backlog = Backlog(owed: owed, monthlyNeed: plan.monthlyNeed, budget: config.dingtalk.monthlyCallBudget, nowMs: now)
+        }
         if request.mode == .sync, let plan = lastPlan, summary.calls.metered < summary.allowance {
             let resyncMs = settings.resyncOpenMs
             if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }) {
