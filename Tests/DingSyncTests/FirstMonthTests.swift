@@ -19,6 +19,17 @@ final class FirstMonthTests: XCTestCase {
             setting(&c, "dingtalk", "monthly_call_budget", budget)
         }
         job.advance(dayFour - job.nowMs())
+
+        // check says it before the first sync: the instances counted with a few listing calls.
+        let check = try job.run(["check"])
+        XCTAssertEqual(check.code, 0, check.stdout + check.stderr)
+        let line = try XCTUnwrap(check.stdout.split(separator: "\n").first { $0.contains("first sync") }, check.stdout)
+        XCTAssertTrue(line.contains("list page(s) and \(60 * perDay) get(s) for the instances since sync.start"), String(line))
+        XCTAssertTrue(line.contains("more than this month's budget leaves"), String(line))
+        XCTAssertTrue(line.contains("raise dingtalk.monthly_call_budget"), String(line))
+        XCTAssertLessThan(job.simulator.listingCalls, 60 * perDay / 20 / 2, "a count, not a listing")
+        job.simulator.resetCounters()
+
         let first = try job.run(["sync"])
         XCTAssertEqual(first.code, 0, first.stderr)
 

@@ -116,7 +116,9 @@ final class OperatorCommandTests: XCTestCase {
     func testCheckPrintsOneLinePerCheckAndFailsWithTheRightCode() throws {
         let job = try JobFixture(instances: JobFixture.generate(count: 10, days: 5))
         let db = try XCTUnwrap(job.database)
-        let names = ["environment", "config", "token", Self.listing, "mysql", "tls", "target table", "table charset", "columns", "primary key", "state tables"]
+        // A job that has not synced yet is told what its first sync costs (topapi: v1 has no offset cursor).
+        let names = ["environment", "config", "token", Self.listing] + (TestAPI.isV1 ? [] : ["first sync"])
+            + ["mysql", "tls", "target table", "table charset", "columns", "primary key", "state tables"]
 
         let good = try job.run(["check"])
         XCTAssertEqual(good.code, 0, good.stdout + good.stderr)

@@ -92,10 +92,24 @@ public enum CheckCommandBody {
             let what = v1 ? "open id(s)" : "id(s)"
             let permission = v1 ? "; the app may list by status (workflow permission granted)" : ""
             r.ok(listing, "\(page.ids.count) \(what) on the first page of the last \(days) days\(page.nextCursor != nil ? ", more pages" : "")\(permission)")
+            if !v1, let start = context.config.sync.startMs, !calls.hasSynced { firstSync(context, calls, startMs: start, &r) }
             return .answered
         } catch {
             r.fail(listing, OperatorSupport.failure(error, doing: "listing instances"))
             return error.errorClass == .quota ? .quotaExhausted : .notMade
+        }
+    }
+
+    /// A job that has not synced yet: what its first sync will cost, and whether the budget
+    /// pays for it this month (a new user's first sync must not surprise them).
+    private static func firstSync(_ context: RunContext, _ calls: OperatorCalls, startMs: Int64, _ r: inout Report) {
+        let now = context.clock.nowMs()
+        do {
+            let e = try FirstSyncEstimate.count(calls.client, fromMs: startMs, toMs: now)
+            let budget = CallBudget(monthly: context.config.dingtalk.monthlyCallBudget, spent: calls.monthSpent(nowMs: now), nowMs: now)
+            r.ok("first sync", e.text(budget: budget, days: Double(now - startMs) / Double(WindowPlanner.dayMs)))
+        } catch {
+            r.fail("first sync", OperatorSupport.failure(error, doing: "counting the instances since sync.start"))
         }
     }
 
