@@ -46,5 +46,7 @@ final class FirstMonthTests: XCTestCase {
         XCTAssertNotNil(said.range(of: #"they are in by about \d{4}-\d\d-\d\d"#, options: .regularExpression), said)
         XCTAssertTrue(said.contains("raise dingtalk.monthly_call_budget"), said)
         XCTAssertTrue(said.contains("`dingsync backfill --from DATE --to DATE --max-calls N`"), said)
+        let status = try job.run(["status"])
+        XCTAssertTrue(status.stdout.contains("history owed:     \(owed) listed instance(s) are still owed a first get"), status.stdout)
     }
 }
