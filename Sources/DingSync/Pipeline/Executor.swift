@@ -116,7 +116,9 @@ final class Executor {
 
     /// Fetches the planned ids; a MODIFY/REVOKE's original is fetched too while the allowance
     /// lasts (it is recorded as owed a get either way). Ends at the first fatal error, after
-    /// writing every answer already received.
+    /// writing every answer already received. A backfill spends exactly the estimate it printed
+    /// (its pages plus its new or non-final instances): an original it finds owed, and a second
+    /// ask after a "cannot be fetched", are left recorded for `sync`'s schedule.
     func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
         var outstanding = 0
         var dispatched: Set<String> = []
@@ -128,7 +130,8 @@ final class Executor {
             pool.dispatch(id)
         }
         // An id already recorded as gone had its second chance: its answer counts at once.
-        let askedBefore = Set(gets.filter { $0.reason == .gone }.map(\.id))
+        let backfill = request.mode == .backfill
+        let askedBefore = Set(gets.filter { $0.reason == .gone || backfill }.map(\.id))
         for g in gets where dispatched.insert(g.id).inserted { send(g.id) }
         var fatal: DingSyncError?
         while outstanding > 0, fatal == nil, let event = pool.events.pop() {
@@ -140,7 +143,7 @@ final class Executor {
                 case .resend: send(id)
                 case .budgetSpent: budgetSpent = true
                 case .follow(let main):
-                    if !budgetSpent, request.limit == nil, dispatched.insert(main).inserted { send(main) }
+                    if !budgetSpent, !backfill, request.limit == nil, dispatched.insert(main).inserted { send(main) }
                 }
             } catch let e as DingSyncError {
                 fatal = e
