@@ -231,7 +231,12 @@ public final class SyncRunner {
             try read("looking up stored instances", Set<String>()) { try $0.storedIds(among: ids) }
         }
         defer { summary = executor.summary }
-        let listed = try executor.list(plan.windows, progress: progress)
+        // A sync's catch-up fetches as it lists, within what the plan after the listing allows
+        // whatever the listing shows (the pacing line: a refit never goes below it).
+        let atOnce = request.mode == .sync && plan.catchUpListedAtMs != nil && !request.dryRun && request.limit == nil
+        let shared = self.shared
+        let listed = try executor.list(plan.windows, progress: progress, fetchWhileListingUpTo: atOnce ? min(plan.allowance, budget.paced) : 0,
+                                       spent: { shared.counters.snapshot.metered })
         summary = executor.summary
 
         var now = context.clock.nowMs()
@@ -328,13 +333,17 @@ public final class SyncRunner {
         summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)
         summary.projectedMonthCalls = budget.projectedMonthEnd
-        if request.mode == .sync, let plan = lastPlan, let owed = plan.deferred[.new]?.count, owed > 0 {
-            summary.backlog = Backlog(owed: owed, monthlyNeed: plan.monthlyNeed, budget: config.dingtalk.monthlyCallBudget, nowMs: now)
-        }
-        if request.mode == .sync, let plan = lastPlan, summary.calls.metered < summary.allowance {
+        let deferredNew = lastPlan?.deferred[.new]?.count ?? 0
+        let idle = summary.calls.metered < summary.allowance
+        if request.mode == .sync, let plan = lastPlan, deferredNew > 0 || idle {
             let resyncMs = settings.resyncOpenMs
             if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }) {
-                summary.upcoming = Planner.upcoming(snapshot, plan: plan, nowMs: now, settings: settings)
+                // Counted after the run: a catch-up's first gets began during its listing.
+                let owed = snapshot.pending.filter { $0.reason == .new }.count
+                if deferredNew > 0, owed > 0 {
+                    summary.backlog = Backlog(owed: owed, monthlyNeed: plan.monthlyNeed, budget: config.dingtalk.monthlyCallBudget, nowMs: now)
+                }
+                if idle { summary.upcoming = Planner.upcoming(snapshot, plan: plan, nowMs: now, settings: settings) }
             }
         }
         if budget.overWarningLine, !request.dryRun, let session,

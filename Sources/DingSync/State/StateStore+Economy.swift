@@ -49,6 +49,10 @@ extension StateStore {
         try idsMatching(ids, sql: "SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `instance_id` IN")
     }
 
+    public func pendingIds(among ids: [String]) throws -> Set<String> {
+        try idsMatching(ids, sql: "SELECT `instance_id` FROM `dingsync_pending` WHERE `job` = ? AND `instance_id` IN")
+    }
+
     /// Listed ids become owed a first `get`; ids already owed one keep their entry.
     public func addPending(_ ids: [String], reason: PendingInstance.Reason, nowMs: Int64) throws {
         for chunk in Self.chunks(ids) {
