@@ -18,16 +18,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# The server is stopped whatever the tests do; the suite's exit code is kept.
-# The suite is XCTest; the closing line "N passed, N failed" counts its test cases.
-test: build
-	@scripts/mariadb.sh start
-	@set -a; eval "$$(scripts/mariadb.sh env)"; set +a; \
-	  $(SWIFT) test --disable-swift-testing 2>&1 | tee .build/test.log; rc=$${PIPESTATUS[0]}; \
-	  scripts/mariadb.sh stop; \
-	  awk "/^Test Case '.*' passed/ { p++ } /^Test Case '.*' failed/ { f++ } \
-	       END { printf \"%d passed, %d failed\\n\", p, f }" .build/test.log; \
-	  exit $$rc
+# The suite is XCTest, one process per test class, DINGSYNC_TEST_JOBS (default 3) at a time,
+# each slot on a throwaway MariaDB of its own (scripts/test.sh says why); the servers are
+# stopped whatever the tests do. The closing line "N passed, N failed" counts test cases.
+test: deps
+	$(SWIFT) build --build-tests
+	@scripts/test.sh
 
 demo: build
 	@scripts/demo.sh
@@ -51,19 +47,26 @@ clean:
 	rm -rf .build
 
 # The API economy: cron syncs over simulated weeks (injected clock), calls and freshness
-# beside the previous release's policy (see README, "API economy"). 50 a day on 4,000 calls
-# runs at cron every 1, 10 and 60 minutes for both APIs, and the last lines check that the
-# cadence moves the spend by at most 5 %, under the budget (the other rows: every 10 minutes).
+# beside the previous release's policy (see README, "API economy"): first a month of cron
+# against the planner alone at several cadences (the month-long form of CadenceTests); then
+# 50 a day on 4,000 calls at cron every 1, 10 and 60 minutes for both APIs, checked to move the
+# spend by at most 5 %, under the budget (the other rows: every 10 minutes); then `watch` rows
+# (Stream pushes: healthy, with faults, and with start events at 20 a day).
 # Its own MariaDB (data dir and port), so it never shares a job lock with a test run.
 bench-economy: export DINGSYNC_MARIADB_DIR = $(CURDIR)/.build/mariadb-economy
 bench-economy: export DINGSYNC_MARIADB_PORT = 33316
 bench-economy: release
 	@scripts/mariadb.sh start
 	@set -a; eval "$$(scripts/mariadb.sh env)"; set +a; rc=0; log=.build/economy.log; : > $$log; \
+	  .build/release/dingbench cadence || rc=$$?; \
 	  for api in topapi v1; do for cron in 1 10 60; do \
 	    .build/release/dingbench economy --api $$api --per-day 50 --budget 4000 --cadence-min $$cron | tee -a $$log; \
 	    [ $${PIPESTATUS[0]} = 0 ] || rc=1; done; done; \
 	  .build/release/dingbench economy --per-day 20 --budget 4000 || rc=$$?; \
+	  for api in topapi v1; do \
+	    .build/release/dingbench economy --api $$api --watch finish,terminate --per-day 50 --budget 4000 || rc=$$?; \
+	    .build/release/dingbench economy --api $$api --watch finish,terminate --faults issue --per-day 50 --budget 4000 || rc=$$?; \
+	    .build/release/dingbench economy --api $$api --watch start,finish,terminate --per-day 20 --budget 2000 || rc=$$?; done; \
 	  for run in 50:4500 50:5000 20:4000; do \
 	    .build/release/dingbench economy --api v1 --per-day $${run%%:*} --budget $${run##*:} || rc=$$?; done; \
 	  scripts/economy-cadence.sh $$log || rc=$$?; \

@@ -187,6 +187,15 @@ public final class DingTalkSimulator: Sendable {
 
     public var faults: FaultOptions { state.withLock { $0.faults } }
 
+    /// An add-on pack or an edition upgrade mid-month: the quota is back (unlimited, or
+    /// `remaining` more calls) and the other faults stay as they are.
+    public func liftQuota(remaining: Int? = nil) {
+        state.withLock { s in
+            s.faults.quotaRemaining = remaining
+            s.quotaLeft = remaining
+        }
+    }
+
     /// Kills the current token now, as if it had expired.
     /// The next `times` gets of `id` fail although it is listed: by default 400002 "实例不存在", a
     /// per-instance error the client must record and survive (and, for a blip, overcome on a

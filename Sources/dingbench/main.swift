@@ -18,6 +18,7 @@ usage: dingbench SCENARIO [--bin DIR] [--repo DIR] [--timeout SECONDS] [options]
   economy [--per-day 50] [--budget 4000] [--cadence-min 10] [--days 31] [--history-days 150] [--api topapi|v1]
           [--watch finish,terminate[,start]] [--faults none|issue]
                                              calls and freshness of cron syncs (or of watch) over simulated weeks
+  cadence                                    a month of cron, planner and budget only: spend by cadence
 Needs DINGSYNC_TEST_MYSQL_SOCKET/_USER/_PASSWORD (eval "$(scripts/mariadb.sh env)").
 """
 
@@ -89,6 +90,8 @@ case "economy":
     } else {
         body = { try EconomyBench.run(env, perDay: perDay, budget: budget, cadenceMin: cadence, days: days, historyDays: history, api: api) }
     }
+case "cadence":
+    body = { try CadenceBench.run() }
 default: die("unknown scenario \(scenario)\n\(usage)", 64)
 }
 if !options.isEmpty { die("options not used by \(scenario): \(options.keys.sorted().joined(separator: ", "))", 64) }

@@ -22,9 +22,9 @@ class StopAndGiveUpTests: XCTestCase {
             setting(&c, "dingtalk", "concurrency", 8)
             setting(&c, "dingtalk", "retry", ["max_attempts": 8, "base_delay_ms": 20_000, "max_delay_ms": 60_000])
         }
-        // Gets are dispatched in id order: the first four answer "busy" (-1) and their workers
-        // sleep in back-off (up to 20 s); the fifth is refused for permission.
-        let ids = instances.map(\.id).sorted()
+        // A first sync fetches as it lists, oldest first: the first four answer "busy" (-1) and
+        // their workers sleep in back-off (up to 20 s); the fifth is refused for permission.
+        let ids = instances.sorted { $0.createTimeMs < $1.createTimeMs }.map(\.id)
         for id in ids.prefix(4) { job.simulator.failGets(of: id, times: 100, errcode: -1) }
         job.simulator.failGets(of: ids[4], times: 100, errcode: fatal)
         let started = Date()

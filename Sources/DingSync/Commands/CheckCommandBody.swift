@@ -50,23 +50,26 @@ public enum CheckCommandBody {
         }
         let config = context.config
         r.ok("config", "job \(config.job), \(config.mapping.count) mapped columns, process \(config.dingtalk.processCode)")
-        dingtalk(context, &r)
+        let listing = dingtalk(context, &r)
         guard let m = config.mysql else {
             for name in ["mysql", "target table", "table charset", "columns", "primary key", "state tables"] {
                 r.skip(name, "no mysql section")
             }
             return 0
         }
-        mysql(config, m, nowMs: context.clock.nowMs(), &r)
+        mysql(config, m, nowMs: context.clock.nowMs(), listing: listing, &r)
         return 0
     }
 
-    private static func dingtalk(_ context: RunContext, _ r: inout Report) {
+    /// What the check's own listing call found: it is also the probe of a recorded quota block.
+    enum ListingAnswer { case answered, quotaExhausted, notMade }
+
+    private static func dingtalk(_ context: RunContext, _ r: inout Report) -> ListingAnswer {
         let dt = context.config.dingtalk
         let v1 = dt.api == .v1
         let listing = v1 ? "v1 query" : "listids"
         let calls: OperatorCalls
-        do { calls = try OperatorCalls(context) } catch { r.fail("token", error); return }
+        do { calls = try OperatorCalls(context) } catch { r.fail("token", error); return .notMade }
         defer { calls.finish() }
         let client = calls.client
         do {
@@ -78,7 +81,7 @@ public enum CheckCommandBody {
         } catch {
             r.fail("token", OperatorSupport.failure(error, doing: "getting an access token"))
             r.skip(listing, "no token")
-            return
+            return .notMade
         }
         let now = context.clock.nowMs()
         let days = min(context.config.sync.windowDays, 30)
@@ -90,8 +93,11 @@ public enum CheckCommandBody {
             let what = v1 ? "open id(s)" : "id(s)"
             let permission = v1 ? "; the app may list by status (workflow permission granted)" : ""
             r.ok(listing, "\(page.ids.count) \(what) on the first page of the last \(days) days\(page.nextCursor != nil ? ", more pages" : "")\(permission)")
+            if !v1, let start = context.config.sync.startMs, !calls.hasSynced { firstSync(context, calls, startMs: start, &r) }
+            return .answered
         } catch {
             r.fail(listing, OperatorSupport.failure(error, doing: "listing instances"))
+            return error.errorClass == .quota ? .quotaExhausted : .notMade
         }
         stream(context, calls, &r)
     }
@@ -126,7 +132,20 @@ public enum CheckCommandBody {
         }
     }
 
-    private static func mysql(_ config: JobConfig, _ m: MySQLSettings, nowMs: Int64, _ r: inout Report) {
+    /// A job that has not synced yet: what its first sync will cost, and whether the budget
+    /// pays for it this month (a new user's first sync must not surprise them).
+    private static func firstSync(_ context: RunContext, _ calls: OperatorCalls, startMs: Int64, _ r: inout Report) {
+        let now = context.clock.nowMs()
+        do {
+            let e = try FirstSyncEstimate.count(calls.client, fromMs: startMs, toMs: now)
+            let budget = CallBudget(monthly: context.config.dingtalk.monthlyCallBudget, spent: calls.monthSpent(nowMs: now), nowMs: now)
+            r.ok("first sync", e.text(budget: budget, days: Double(now - startMs) / Double(WindowPlanner.dayMs)))
+        } catch {
+            r.fail("first sync", OperatorSupport.failure(error, doing: "counting the instances since sync.start"))
+        }
+    }
+
+    private static func mysql(_ config: JobConfig, _ m: MySQLSettings, nowMs: Int64, listing: ListingAnswer, _ r: inout Report) {
         let db: MySQLConnection
         do {
             db = try Database.connect(m)
@@ -140,7 +159,7 @@ public enum CheckCommandBody {
         }
         do {
             try table(config, m, db, &r)
-            try stateTables(config, m, db, nowMs: nowMs, &r)
+            try stateTables(config, m, db, nowMs: nowMs, listing: listing, &r)
         } catch {
             r.fail("mysql", Database.failure(error, doing: "reading the schema of \(m.database)"))
         }
@@ -193,12 +212,13 @@ public enum CheckCommandBody {
         }
     }
 
-    private static func stateTables(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, nowMs: Int64, _ r: inout Report) throws {
+    private static func stateTables(_ config: JobConfig, _ m: MySQLSettings, _ db: MySQLConnection, nowMs: Int64,
+                                    listing: ListingAnswer, _ r: inout Report) throws {
         let existing = try StateStore(db: db, job: config.job).existingTables()
         let missing = StateStore.tableNames.filter { !existing.contains($0) }
         if missing.isEmpty {
             r.ok("state tables", "present")
-            budget(config, StateStore(db: db, job: config.job), nowMs: nowMs, &r)
+            budget(config, StateStore(db: db, job: config.job), nowMs: nowMs, listing: listing, &r)
             return
         }
         // The current user's CREATE right, global or on this database (patterns included).
@@ -214,13 +234,26 @@ public enum CheckCommandBody {
     }
 
     /// What the job spends against its monthly budget, and whether DingTalk has blocked the
-    /// organisation's quota for the rest of the month.
-    private static func budget(_ config: JobConfig, _ store: StateStore, nowMs: Int64, _ r: inout Report) {
+    /// organisation's quota for the rest of the month: the listing call above probed it.
+    private static func budget(_ config: JobConfig, _ store: StateStore, nowMs: Int64, listing: ListingAnswer, _ r: inout Report) {
         do {
             let e = try EconomyReport.load(store, config: config, nowMs: nowMs)
             if let until = e.quotaBlockedUntilMs {
-                r.fail("budget", DingSyncError(.tryLater, "the organisation's monthly DingTalk quota is exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time"))
-                return
+                let appKeyId = TokenSeal.appKeyId(config.dingtalk.appKey)
+                let blocked = "the organisation's monthly DingTalk quota was recorded as exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time"
+                switch listing {
+                case .answered:
+                    try store.clearQuotaBlock(appKeyId: appKeyId)
+                    try store.recordQuotaProbe(appKeyId: appKeyId, nowMs: nowMs)
+                    r.ok("quota block", "lifted: \(blocked), but DingTalk answered the listing above normally")
+                case .quotaExhausted:
+                    try store.recordQuotaProbe(appKeyId: appKeyId, nowMs: nowMs)
+                    r.fail("budget", DingSyncError(.tryLater, "\(blocked); probed now by the listing above: still exhausted (sync probes again every 6 hours)"))
+                    return
+                case .notMade:
+                    r.fail("budget", DingSyncError(.tryLater, "\(blocked); not probed, the listing above made no call"))
+                    return
+                }
             }
             let fit = e.monthlyNeed <= e.budget ? "fits" : "exceeds the budget: freshness will be rationed"
             r.ok("budget", "\(e.spent) of \(e.budget) calls spent in \(e.month); the job needs about \(e.monthlyNeed) a month at its observed volume (\(fit))")

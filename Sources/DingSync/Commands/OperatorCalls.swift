@@ -37,6 +37,13 @@ final class OperatorCalls {
 
     func count(_ endpoint: String) { other[endpoint, default: 0] += 1 }
 
+    /// Whether the job has synced before (false too without state tables: a first sync), and
+    /// its metered calls this Beijing month.
+    var hasSynced: Bool { ((try? store?.watermark()) ?? nil) != nil }
+    func monthSpent(nowMs: Int64) -> Int {
+        CallCounters.metered((try? store?.monthCalls(month: BeijingMonth(containing: nowMs).description)) ?? [:])
+    }
+
     /// Whether a token request was made (false: the cached token served).
     var fetchedToken: Bool { shared.counters.snapshot.token > 0 }
 

@@ -41,7 +41,10 @@ public enum SyncCommandBody {
         let runner = SyncRunner(context: context, request: request)
         let (status, failure) = runner.run()
         console.flush()
-        if !g.quiet { console.err(runner.summary.humanText) }
+        if !g.quiet {
+            console.err(runner.summary.humanText + runner.summary.upcomingText(timeZone: context.config.sync.timezone))
+            if let backlog = runner.summary.backlog { console.err("dingsync: " + backlog.text(timeZone: context.config.sync.timezone)) }
+        }
         if let summaryJSON = outputs.summaryJSON {
             do { try runner.summary.json().write(to: URL(fileURLWithPath: summaryJSON), options: .atomic) } catch {
                 console.err("dingsync: warning: could not write \(summaryJSON): \(error.localizedDescription)")
@@ -50,10 +53,9 @@ public enum SyncCommandBody {
         afterRun(context, summary: runner.summary, exitCode: status.rawValue, metricsFile: outputs.metricsFile)
         if let failure { return env.report(failure) }
         if status == .rejects {
-            let n = runner.summary.rejected + runner.summary.failed
             console.err(request.dryRun
-                ? "dingsync: \(n) instance(s) could not be mapped or fetched (dry run: nothing was recorded; see the log above)"
-                : "dingsync: \(n) instance(s) could not be written; they are recorded as rejects and retried by the next run (see the log above)")
+                ? "dingsync: \(runner.summary.outstanding) instance(s) could not be mapped or fetched (dry run: nothing was recorded; see the log above)"
+                : "dingsync: \(runner.summary.rejectsSentence(timeZone: context.config.sync.timezone)) (`dingsync status` lists them)")
         }
         return status.rawValue
     }
@@ -71,7 +73,7 @@ extension SyncCommandBody {
         if let alert = context.config.alert, !summary.dryRun {
             let alerter = Alerter(settings: alert, console: context.console, logger: context.logger, clock: context.clock,
                                   makeTransport: context.makeTransport)
-            alerter.alertIfNeeded(summary, exitCode: exitCode)
+            alerter.alertIfNeeded(summary, exitCode: exitCode, timeZone: context.config.sync.timezone)
             alerter.budgetWarningIfNeeded(summary)
         }
     }

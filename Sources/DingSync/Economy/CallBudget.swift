@@ -23,7 +23,7 @@ public struct BeijingMonth: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(year)-\(month < 10 ? "0" : "")\(month)" }
     public var lengthMs: Int64 { endMs - startMs }
 
-    static let zone = TimeZone(identifier: "Asia/Shanghai")!
+    public static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
     /// Midnight of the 1st in Beijing, by civil-from-days arithmetic (no calendar object per call).
     static func epochMs(year: Int, month: Int) -> Int64 {

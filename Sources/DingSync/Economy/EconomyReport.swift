@@ -19,6 +19,11 @@ public struct EconomyReport: Sendable, Codable, Equatable {
     public var oldestUncheckedMs: Int64?
     public var abandoned: Int
     public var quotaBlockedUntilMs: Int64?
+    /// While blocked: the last probe of the quota (nil: none yet) and when the next is due.
+    public var quotaProbedMs: Int64?
+    public var nextQuotaProbeMs: Int64?
+    /// Listed instances owed a first get beyond a day's need (a first sync's history): by when.
+    public var backlog: Backlog?
 
     public static func load(_ store: StateStore, config: JobConfig, nowMs: Int64) throws -> EconomyReport {
         let month = BeijingMonth(containing: nowMs)
@@ -36,7 +41,9 @@ public struct EconomyReport: Sendable, Codable, Equatable {
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)
         plan.allowance = Int.max / 2  // what is due, whatever this instant's pacing allows
         plan = Planner.gets(snapshot, plan: plan, nowMs: nowMs, spent: 0, settings: settings)
-        let block = try store.quotaBlock(appKeyId: appKeyId)
+        let block = try store.quotaBlock(appKeyId: appKeyId).flatMap { $0.untilMs > nowMs ? $0 : nil }
+        let probed = block == nil ? nil : try store.quotaProbedMs(appKeyId: appKeyId)
+        let owedNew = snapshot.pending.filter { $0.reason == .new }.count
         return EconomyReport(
             month: month.description, budget: budget.monthly, calls: calls, spent: spent,
             projectedMonthEnd: budget.projectedMonthEnd,
@@ -46,7 +53,10 @@ public struct EconomyReport: Sendable, Codable, Equatable {
             // v1: a RUNNING listing that returned the row checked it as well as a get would have.
             oldestUncheckedMs: snapshot.open.map { config.dingtalk.api == .v1 ? $0.lastSeenOpenMs : $0.checkedMs }.min(),
             abandoned: snapshot.pending.filter { $0.reason == .abandoned }.count,
-            quotaBlockedUntilMs: block.flatMap { $0.untilMs > nowMs ? $0.untilMs : nil })
+            quotaBlockedUntilMs: block?.untilMs, quotaProbedMs: probed,
+            nextQuotaProbeMs: block.map { _ in max(nowMs, QuotaProbe.nextMs(afterProbeAt: probed)) },
+            backlog: owedNew > max(20, plan.monthlyNeed / 30)
+                ? Backlog(owed: owedNew, monthlyNeed: plan.monthlyNeed, budget: budget.monthly, nowMs: nowMs) : nil)
     }
 
     /// The v1 family's calls, when the job used it this month (after a switch, both show).
@@ -70,9 +80,12 @@ public struct EconomyReport: Sendable, Codable, Equatable {
         }
         out.append("revisit backlog:  \(dueNow) due now (\(owed) owed a get, \(openInstances) open followed)"
                    + (oldestUncheckedMs.map { "; oldest unchecked open instance last fetched \(TimeParsing.formatLocal($0, timeZone: tz))" } ?? ""))
+        if let backlog { out.append("history owed:     " + backlog.text(timeZone: tz)) }
         if abandoned > 0 { out.append("given up:         \(abandoned) instance(s) DingTalk kept answering as gone (deleted?); never fetched again") }
         if let until = quotaBlockedUntilMs {
-            out.append("quota block:      the organisation's monthly DingTalk quota is exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time; runs exit 75 without calling")
+            out.append("quota block:      the organisation's monthly DingTalk quota is exhausted until \(DingTalkTime.formatBeijing(until)) Beijing time; runs exit 75 without calling but for one probe every 6 hours")
+            let last = quotaProbedMs.map { "last probe \(TimeParsing.formatLocal($0, timeZone: tz))" } ?? "not probed yet"
+            out.append("quota probe:      \(last); next due \(nextQuotaProbeMs.map { TimeParsing.formatLocal($0, timeZone: tz) } ?? "-") (the first sync from then probes; `dingsync check` probes now)")
         }
         return out
     }

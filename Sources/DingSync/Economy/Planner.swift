@@ -301,6 +301,11 @@ public enum Planner {
     /// instance whose `start` push was lost in transit.
     static let arrivalSafetyNetMs: Int64 = 24 * RevisitPolicy.hour
 
+    /// The instant `ratioOf` reaches 1 for something last done at `lastMs`.
+    public static func dueAtMs(after lastMs: Int64, interval: Int64) -> Int64 {
+        lastMs + interval - min(dueSlackMs, interval / 10)
+    }
+
     static func ratioOf(_ waited: Int64, _ interval: Int64, never: Bool) -> Double {
         if never { return .infinity }
         guard interval > 0 else { return .infinity }

@@ -39,9 +39,9 @@ public struct Alerter {
     /// Sends the run's message when its outcome is in `on`. Returns whether a message was
     /// accepted by the robot (false also when none was due).
     @discardableResult
-    public func alertIfNeeded(_ summary: RunSummary, exitCode: Int32) -> Bool {
+    public func alertIfNeeded(_ summary: RunSummary, exitCode: Int32, timeZone: TimeZone = BeijingMonth.zone) -> Bool {
         guard Self.shouldAlert(exitCode: exitCode, on: settings.on) else { return false }
-        let m = Self.message(summary, exitCode: exitCode, host: Self.hostName())
+        let m = Self.message(summary, exitCode: exitCode, host: Self.hostName(), timeZone: timeZone)
         return send(title: m.title, text: m.text)
     }
 
@@ -125,15 +125,16 @@ public struct Alerter {
 
     /// A short title (what chat lists show) and a markdown text with what went wrong, what to
     /// do, and the run's figures.
-    public static func message(_ s: RunSummary, exitCode: Int32, host: String) -> (title: String, text: String) {
+    public static func message(_ s: RunSummary, exitCode: Int32, host: String,
+                               timeZone: TimeZone = BeijingMonth.zone) -> (title: String, text: String) {
         let rejects = exitCode == ExitStatus.rejects.rawValue
-        let headline = rejects ? "\(s.rejected + s.failed) instance(s) not written"
+        let headline = rejects ? "\(s.outstanding) instance(s) not written"
                                : "failed (exit \(exitCode), \(meaning(exitCode)))"
         let title = "dingsync \(s.job): \(headline)"
         var lines = ["### dingsync \(s.job): \(headline)", ""]
         if rejects {
-            lines.append("Some instances could not be mapped or fetched; they are recorded as rejects and "
-                         + "retried by the next run. The run log names each column and value.")
+            lines.append(s.rejectsSentence(timeZone: timeZone) + ". The run log names each column and value; "
+                         + "`dingsync status` lists them.")
         } else if let e = s.error {
             lines.append("> " + e.replacingOccurrences(of: "\n", with: " "))
         }

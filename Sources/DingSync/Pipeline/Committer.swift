@@ -57,19 +57,21 @@ final class Committer {
 
     /// Listed ids that are neither stored nor already owed a get become owed their first get.
     /// Returns how many were new.
-    func recordListed(_ ids: [String]) throws -> Int {
-        guard !ids.isEmpty else { return 0 }
+    /// Returns how many of `ids` are owed a get (not stored), and which of them were owed
+    /// nothing before (a first get: the others keep their own schedule, e.g. a gone retry).
+    func recordListed(_ ids: [String]) throws -> (owed: Int, firstGets: [String]) {
+        guard !ids.isEmpty else { return (0, []) }
         guard let session else {
-            let before = memoryPending.count
-            memoryPending.formUnion(ids)
-            return memoryPending.count - before
+            let fresh = ids.filter { memoryPending.insert($0).inserted }
+            return (fresh.count, fresh)
         }
         let now = clock.nowMs()
         return try session.run("recording listed instances") {
             let stored = try session.state.storedIds(among: ids)
             let fresh = ids.filter { !stored.contains($0) }
+            let known = try session.state.pendingIds(among: fresh)
             try session.state.addPending(fresh, reason: .new, nowMs: now)
-            return fresh.count
+            return (fresh.count, fresh.filter { !known.contains($0) })
         }
     }
 

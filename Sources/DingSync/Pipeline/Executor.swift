@@ -16,6 +16,17 @@ final class Executor {
     let storedAmong: ([String]) throws -> Set<String>
     var summary: RunSummary
 
+    // The fetches in flight, across the listing (a catch-up fetches as it lists) and `fetch`.
+    private var outstanding = 0
+    private var dispatched: Set<String> = []
+    /// An instance's first "cannot be fetched" answer, kept until it is asked once more.
+    private var retried: [String: DingTalkError] = [:]
+    /// Ids whose answer counts at once (recorded as gone before; every id of a backfill).
+    private var askedBefore: Set<String> = []
+    private var budgetSpent = false
+    private var fatal: DingSyncError?
+    private var backfill: Bool { request.mode == .backfill }
+
     init(pool: FetchPool, committer: Committer, request: SyncRequest, logger: Logger, timeZone: TimeZone,
          summary: RunSummary, storedAmong: @escaping ([String]) throws -> Set<String>) {
         self.pool = pool
@@ -28,8 +39,12 @@ final class Executor {
     }
 
     /// Lists the windows in order; every page's ids are recorded before the window counts.
-    /// Returns the distinct ids listed (a backfill fetches from them).
-    func list(_ windows: [Window], progress: ProgressReporter) throws -> [String] {
+    /// Returns the distinct ids listed (a backfill fetches from them). A catch-up listing's ids
+    /// are fetched at once anyway, so its first gets start as its pages come (DingTalk limits
+    /// `listids` and `get` separately: overlapping them is free) while the run's metered calls
+    /// stay under `fetchWhileListingUpTo`, which the plan after the listing is sure to allow.
+    func list(_ windows: [Window], progress: ProgressReporter, fetchWhileListingUpTo cap: Int = 0,
+              spent: () -> Int = { 0 }) throws -> [String] {
         guard !windows.isEmpty else { return [] }
         let moveWatermark = request.mode == .sync && !request.dryRun && request.limit == nil
         var seen: Set<String> = []
@@ -52,10 +67,11 @@ final class Executor {
                     let stored = try storedAmong(fresh)
                     fresh.removeAll(where: stored.contains)
                 }
-                let added = try committer.recordListed(fresh)
+                let (added, firstGets) = try committer.recordListed(fresh)
                 stats[w].fetched += added          // owed a get now
                 stats[w].skipped += ids.count - stats[w].repeated - added + repeatedBefore  // already stored or owed one
                 recorded += added
+                for id in firstGets where fatal == nil && spent() + outstanding < cap && dispatched.insert(id).inserted { send(id) }
                 summary.listed = seen.count
                 if let limit = request.limit, recorded >= limit { pool.stopListing() }
                 progress.update(summary, phase: "listing", totalWindows: windows.count)
@@ -69,16 +85,21 @@ final class Executor {
                 summary.windowStats.append(s.with(windows[w]))
                 logger.info("listed window", metadata: ["window": "\(Self.local(windows[w].fromMs, timeZone)) → \(Self.local(windows[w].toMs, timeZone))", "ids": "\(s.listed)"])
             case .listingFinished:
+                try throwFatal()
                 return ordered
             case .listingFailed(let e):
                 if e.cause == .budget {
                     // The allowance ran out mid-listing: what was listed is recorded; the rest
                     // of the range is listed by a later run, the watermark waits for it.
                     logger.notice("listing stopped: this run's share of the monthly budget is spent; a later run continues")
+                    try throwFatal()
                     return ordered
                 }
                 throw e
-            case .fetched, .sliceListed:
+            case .fetched(let id, let result):
+                try fetched(id, result)
+                try throwFatal()
+            case .sliceListed:
                 break
             }
         }
@@ -107,7 +128,10 @@ final class Executor {
                     return done
                 }
                 throw e
-            case .page, .windowListed, .fetched:
+            case .fetched(let id, let result):
+                // A catch-up's first gets, started while it listed, may still be answering.
+                try fetched(id, result)
+            case .page, .windowListed:
                 break
             }
         }
@@ -116,38 +140,48 @@ final class Executor {
 
     /// Fetches the planned ids; a MODIFY/REVOKE's original is fetched too while the allowance
     /// lasts (it is recorded as owed a get either way). Ends at the first fatal error, after
-    /// writing every answer already received.
+    /// writing every answer already received. A backfill spends exactly the estimate it printed
+    /// (its pages plus its new or non-final instances): an original it finds owed, and a second
+    /// ask after a "cannot be fetched", are left recorded for `sync`'s schedule.
     func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
-        var outstanding = 0
-        var dispatched: Set<String> = []
-        // An instance's first "cannot be fetched" answer, kept until it is asked once more.
-        var retried: [String: DingTalkError] = [:]
-        var budgetSpent = false
-        func send(_ id: String) {
-            outstanding += 1
-            pool.dispatch(id)
-        }
         // An id already recorded as gone had its second chance: its answer counts at once.
-        let askedBefore = Set(gets.filter { $0.reason == .gone }.map(\.id))
-        for g in gets where dispatched.insert(g.id).inserted { send(g.id) }
-        var fatal: DingSyncError?
+        askedBefore.formUnion(gets.filter { $0.reason == .gone || backfill }.map(\.id))
+        for g in gets where fatal == nil && dispatched.insert(g.id).inserted { send(g.id) }
         while outstanding > 0, fatal == nil, let event = pool.events.pop() {
             guard case .fetched(let id, let result) = event else { continue }
-            outstanding -= 1
-            do {
-                switch try handle(id, result, secondChance: !askedBefore.contains(id), retried: &retried) {
-                case .none: break
-                case .resend: send(id)
-                case .budgetSpent: budgetSpent = true
-                case .follow(let main):
-                    if !budgetSpent, request.limit == nil, dispatched.insert(main).inserted { send(main) }
-                }
-            } catch let e as DingSyncError {
-                fatal = e
-            }
+            try fetched(id, result)
             progress.update(summary, phase: "fetching", totalWindows: summary.windows)
         }
         pool.finishWork()
+        try throwFatal()
+    }
+
+    private func send(_ id: String) {
+        outstanding += 1
+        pool.dispatch(id)
+    }
+
+    private func fetched(_ id: String, _ result: Result<InstanceDetail, DingTalkError>) throws {
+        outstanding -= 1
+        guard fatal == nil else {
+            // After a fatal error nothing new starts, but an answer in hand was paid for.
+            if case .success(let detail) = result { _ = try? record(id, detail) }
+            return
+        }
+        do {
+            switch try handle(id, result, secondChance: !askedBefore.contains(id), retried: &retried) {
+            case .none: break
+            case .resend: send(id)
+            case .budgetSpent: budgetSpent = true
+            case .follow(let main):
+                if !budgetSpent, !backfill, request.limit == nil, dispatched.insert(main).inserted { send(main) }
+            }
+        } catch let e as DingSyncError {
+            fatal = e
+        }
+    }
+
+    private func throwFatal() throws {
         if let fatal {
             // No new call starts; answers already in hand are written (they were paid for).
             pool.shutdown()

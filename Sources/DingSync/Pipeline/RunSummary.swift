@@ -1,4 +1,5 @@
 import Foundation
+import DingSyncMapping
 
 /// The figures of one run: printed at the end, written by `--summary-json`, kept in the run log.
 public struct RunSummary: Sendable, Codable, Equatable {
@@ -40,8 +41,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var abandoned = 0
     public var budgetWarning = false
     public var quotaBlockedUntilMs: Int64?
-    /// Rejects recorded in the state tables after the run (this run's and older ones).
+    /// Rejects recorded in the state tables after the run (this run's and older ones), and
+    /// when the next run may refetch the first of them (reject schedule).
     public var pendingRejects = 0
+    public var nextRejectRetryMs: Int64?
+    /// A sync that spent less than its allowance: what is due next (nil otherwise).
+    public var upcoming: Upcoming?
+    /// A sync that left listed instances owed a first get for the budget: how many, and by when.
+    public var backlog: Backlog?
 
     public init() {}
 
@@ -53,6 +60,32 @@ public struct RunSummary: Sendable, Codable, Equatable {
             + "API calls \(calls.total) (token \(calls.token), listids \(calls.listids), get \(calls.get)\(calls.v1Query + calls.v1Get > 0 ? ", \(V1Codec.queryAPI) \(calls.v1Query), \(V1Codec.getAPI) \(calls.v1Get)" : "")), "
             + "retries \(calls.retries), elapsed \(secs)s; month \(monthCalls) of \(budget) calls"
             + (deferred > 0 ? ", deferred \(deferred)" : "") + (dryRun ? " (dry run: not recorded)" : "")
+    }
+
+    /// What exit 65 and its alert count: the rejects still recorded after the run (an earlier
+    /// run's too: a run that fetched nothing still ends at 65 for them) and this run's failed
+    /// gets. A dry run records nothing, so it counts its own.
+    public var outstanding: Int { (dryRun ? rejected : max(rejected, pendingRejects)) + failed }
+
+    /// The exit-65 sentence: how many, how many of them new, and when they are refetched.
+    public func rejectsSentence(timeZone: TimeZone) -> String {
+        let new = rejected + failed
+        let fresh = new == outstanding ? "" : " (\(new) in this run)"
+        let when = nextRejectRetryMs.map { "refetched by the first run from \(LocalDateTime(epochMs: $0, timeZone: timeZone)) \(timeZone.identifier)" }
+            ?? "retried by the next run"
+        return "\(outstanding) instance(s) could not be written\(fresh); they are recorded as rejects and \(when)"
+    }
+
+    /// The end of the summary of a sync that did less than it could: why, and what to run
+    /// when that is not soon enough.
+    public func upcomingText(timeZone: TimeZone) -> String {
+        guard let u = upcoming else { return "" }
+        func at(_ ms: Int64) -> String { "\(LocalDateTime(epochMs: ms, timeZone: timeZone)) \(timeZone.identifier)" }
+        // A listing due before the horizon is overdue: the horizon is the next listing otherwise.
+        let listing = u.nextListingMs.map { $0 < u.beforeMs ? "a listing is due since \(at($0)) and waits for the budget" : "next listing due at \(at($0))" }
+            ?? "the next run lists"
+        return "; \(listing); \(u.dueGets) instance(s) due a get before \(at(u.beforeMs)); "
+            + "`dingsync backfill --from DATE --to DATE` fetches a range now"
     }
 
     public func json() -> Data {

@@ -21,6 +21,8 @@ public final class SyncRunner {
     private var pool: FetchPool!
     private var executor: Executor!
     private var settings = Planner.Settings()
+    /// The gets' plan, for what a run that did less than it could says is due next.
+    private var lastPlan: Planner.Plan?
     private let appKeyId: String
 
     public init(context: RunContext, request: SyncRequest) {
@@ -173,7 +175,8 @@ public final class SyncRunner {
     private func pipeline(fromMs: Int64, toMs: Int64, nowMs: Int64) throws {
         if let block = try read("reading the quota block", nil, { try $0.quotaBlock(appKeyId: appKeyId) }), block.untilMs > nowMs {
             summary.quotaBlockedUntilMs = block.untilMs
-            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: block.untilMs) + " (recorded by an earlier run; no call was made)", cause: .quota)
+            try probeQuotaBlock(untilMs: block.untilMs, nowMs: nowMs)
+            summary.quotaBlockedUntilMs = nil
         }
         if let sealed = try read("reading the cached token", nil, { try $0.sealedToken(appKeyId: appKeyId) }),
            let token = TokenSeal.open(sealed.sealed, secret: config.dingtalk.appSecret) {
@@ -234,7 +237,12 @@ public final class SyncRunner {
             try read("looking up stored instances", Set<String>()) { try $0.storedIds(among: ids) }
         }
         defer { summary = executor.summary }
-        let listed = try executor.list(plan.windows, progress: progress)
+        // A sync's catch-up fetches as it lists, within what the plan after the listing allows
+        // whatever the listing shows (the pacing line: a refit never goes below it).
+        let atOnce = request.mode == .sync && plan.catchUpListedAtMs != nil && !request.dryRun && request.limit == nil
+        let shared = self.shared
+        let listed = try executor.list(plan.windows, progress: progress, fetchWhileListingUpTo: atOnce ? min(plan.allowance, budget.paced) : 0,
+                                       spent: { shared.counters.snapshot.metered })
         summary = executor.summary
 
         var now = context.clock.nowMs()
@@ -248,6 +256,11 @@ public final class SyncRunner {
                 // nothing, and the open rows' query was most of what such a run cost.
                 if !plan.windows.isEmpty {
                     snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                    if plan.catchUpListedAtMs != nil {
+                        plan = Planner.refitAfterCatchUp(plan, snapshot: snapshot, listed: summary.windowStats, budget: budget, settings: settings)
+                        summary.allowance = plan.allowance
+                        shared.allowance.set(max(0, plan.allowance - spentSoFar))
+                    }
                 }
                 if plan.running != nil, !request.dryRun {
                     // v1: RUNNING listings of the open rows' slices, with what the new ids and
@@ -298,6 +311,7 @@ public final class SyncRunner {
             "deferred": "\(plan.deferred.map { "\($0.key.rawValue)=\($0.value.count)" }.sorted().joined(separator: ","))",
             "not_due": "\(plan.notDue)", "open": "\(snapshot.open.count)", "pending": "\(snapshot.pending.count)"])
         executor.summary = summary
+        lastPlan = plan
         try executor.fetch(plan.gets, progress: progress)
     }
 
@@ -315,10 +329,15 @@ public final class SyncRunner {
             summary.rejected = committer.rejected
             summary.abandoned = committer.abandoned.count
         }
+        let now = context.clock.nowMs()
         if let session, !request.dryRun {
             summary.pendingRejects = (try? session.run("counting rejects") { try session.state.rejectCount() }) ?? 0
+            if summary.pendingRejects > 0, let committer,
+               let tried = (try? session.run("reading the rejects' schedule") { try session.state.oldestRejectTryMs() }) ?? nil {
+                let due = Planner.dueAtMs(after: tried, interval: committer.policy.rejectRetryMs)
+                summary.nextRejectRetryMs = due > now ? due : nil
+            }
         }
-        let now = context.clock.nowMs()
         let month = BeijingMonth(containing: now)
         let recorded = (try? read("reading the call ledger", [String: Int]()) { try $0.monthCalls(month: month.description) }) ?? [:]
         let ledger = CallCounters.metered(recorded)
@@ -326,11 +345,45 @@ public final class SyncRunner {
         summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)
         summary.projectedMonthCalls = budget.projectedMonthEnd
+        let deferredNew = lastPlan?.deferred[.new]?.count ?? 0
+        let idle = summary.calls.metered < summary.allowance
+        if request.mode == .sync, let plan = lastPlan, deferredNew > 0 || idle {
+            let resyncMs = settings.resyncOpenMs
+            if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }) {
+                // Counted after the run: a catch-up's first gets began during its listing.
+                let owed = snapshot.pending.filter { $0.reason == .new }.count
+                if deferredNew > 0, owed > 0 {
+                    summary.backlog = Backlog(owed: owed, monthlyNeed: plan.monthlyNeed, budget: config.dingtalk.monthlyCallBudget, nowMs: now)
+                }
+                if idle { summary.upcoming = Planner.upcoming(snapshot, plan: plan, nowMs: now, settings: settings) }
+            }
+        }
         if budget.overWarningLine, !request.dryRun, let session,
            (try? session.run("recording the budget warning") { try session.state.claimBudgetAlert(month: month.description) }) == true {
             summary.budgetWarning = true
             logger.warning("job \(config.job) has spent \(summary.monthCalls) of its \(budget.monthly) calls this month (\(month) Beijing time): 80 % of the budget")
         }
+    }
+
+    /// Throws unless a probe finds the quota back (then the block is lifted and the run goes on).
+    private func probeQuotaBlock(untilMs: Int64, nowMs: Int64) throws {
+        let probed = try read("reading the quota probe", nil as Int64?) { try $0.quotaProbedMs(appKeyId: appKeyId) }
+        let tz = config.sync.timezone
+        let due = QuotaProbe.nextMs(afterProbeAt: probed)
+        guard due <= nowMs, let session, !request.dryRun else {
+            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: untilMs) + " (recorded by an earlier run; no call was made; "
+                                + "the next probe of the quota is due at \(Self.local(max(due, nowMs), tz)))", cause: .quota)
+        }
+        try session.run("recording the quota probe") { try session.state.recordQuotaProbe(appKeyId: appKeyId, nowMs: nowMs) }
+        let transport: any HTTPTransport
+        do { transport = try context.makeTransport() } catch { throw DingSyncError(.bug, "\(error)") }
+        if let error = QuotaProbe.probe(DingTalkClient(shared: shared, transport: transport), nowMs: nowMs) {
+            guard error.errorClass == .quota else { throw DingSyncError(error.exitStatus, "probing the quota block: \(error)", cause: error.errorClass) }
+            throw DingSyncError(.tryLater, Self.quotaMessage(untilMs: untilMs) + " (probed now: still exhausted; "
+                                + "the next probe is due at \(Self.local(nowMs + QuotaProbe.intervalMs, tz)))", cause: .quota)
+        }
+        try session.run("lifting the quota block") { try session.state.clearQuotaBlock(appKeyId: appKeyId) }
+        logger.notice("the organisation's DingTalk quota is back: a probe was answered normally, so the block recorded until \(DingTalkTime.formatBeijing(untilMs)) Beijing time is lifted")
     }
 
     /// DingTalk said the organisation's quota is gone: no call can succeed before the 1st
@@ -340,7 +393,11 @@ public final class SyncRunner {
         summary.quotaBlockedUntilMs = until
         if let session, !request.dryRun {
             do {
-                try session.run("recording the quota block") { try session.state.setQuotaBlock(appKeyId: appKeyId, untilMs: until, reason: failure.message) }
+                try session.run("recording the quota block") {
+                    try session.state.setQuotaBlock(appKeyId: appKeyId, untilMs: until, reason: failure.message)
+                    // The refused call is the block's first probe: the next is 6 hours later.
+                    try session.state.recordQuotaProbe(appKeyId: appKeyId, nowMs: context.clock.nowMs())
+                }
             } catch {
                 logger.warning("could not record the quota block: \(error)")
             }
@@ -349,7 +406,7 @@ public final class SyncRunner {
     }
 
     static func quotaMessage(untilMs: Int64) -> String {
-        "the organisation's monthly DingTalk API quota is exhausted; it resets at \(DingTalkTime.formatBeijing(untilMs)) Beijing time, and runs before then exit 75 without calling DingTalk"
+        "the organisation's monthly DingTalk API quota is exhausted; it resets at \(DingTalkTime.formatBeijing(untilMs)) Beijing time, and runs before then exit 75 without calling DingTalk but for one probe every 6 hours (an add-on pack or an upgrade lifts the block; `dingsync check` probes now)"
     }
 
     static func local(_ ms: Int64, _ tz: TimeZone) -> String {

@@ -62,6 +62,10 @@ extension StateStore {
         try idsMatching(ids, sql: "SELECT `instance_id` FROM `dingsync_instances` WHERE `job` = ? AND `instance_id` IN")
     }
 
+    public func pendingIds(among ids: [String]) throws -> Set<String> {
+        try idsMatching(ids, sql: "SELECT `instance_id` FROM `dingsync_pending` WHERE `job` = ? AND `instance_id` IN")
+    }
+
     /// Listed ids become owed a first `get`; ids already owed one keep their entry.
     public func addPending(_ ids: [String], reason: PendingInstance.Reason, nowMs: Int64) throws {
         for chunk in Self.chunks(ids) {
@@ -233,6 +237,21 @@ extension StateStore {
             INSERT INTO `dingsync_app` (`app_key_id`, `blocked_until_ms`, `blocked_reason`) VALUES (?, ?, ?)
             ON DUPLICATE KEY UPDATE `blocked_until_ms` = VALUES(`blocked_until_ms`), `blocked_reason` = VALUES(`blocked_reason`)
             """).execute([.text(appKeyId), .int(untilMs), .text(reason)])
+    }
+
+    public func quotaProbedMs(appKeyId: String) throws -> Int64? {
+        try db.prepare("SELECT `probed_ms` FROM `dingsync_probe` WHERE `app_key_id` = ?").query([.text(appKeyId)])
+            .first?.first?.flatMap { Int64($0) }
+    }
+
+    public func recordQuotaProbe(appKeyId: String, nowMs: Int64) throws {
+        try db.prepare("INSERT INTO `dingsync_probe` (`app_key_id`, `probed_ms`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `probed_ms` = VALUES(`probed_ms`)")
+            .execute([.text(appKeyId), .int(nowMs)])
+    }
+
+    public func clearQuotaBlock(appKeyId: String) throws {
+        try db.prepare("UPDATE `dingsync_app` SET `blocked_until_ms` = NULL, `blocked_reason` = NULL WHERE `app_key_id` = ?")
+            .execute([.text(appKeyId)])
     }
 
     // MARK: helpers

@@ -57,6 +57,15 @@ extension StateStore {
         return (total, records)
     }
 
+    /// The earliest last try among the recorded rejects (0 for one never tried or not on the
+    /// reject schedule), nil when there is none: when the next refetch of them falls due.
+    public func oldestRejectTryMs() throws -> Int64? {
+        try db.prepare("""
+            SELECT MIN(COALESCE(p.`last_try_ms`, 0)) FROM `dingsync_rejects` r LEFT JOIN `dingsync_pending` p
+              ON p.`job` = r.`job` AND p.`instance_id` = r.`instance_id` AND p.`reason` = 'reject' WHERE r.`job` = ?
+            """).query([.text(job)]).first?.first?.flatMap { Int64($0) }
+    }
+
     public func recentRuns(limit: Int) throws -> [RunRecord] {
         let rows = try db.prepare("""
             SELECT `id`, `mode`, `started_at`, `finished_at`, `status`, `exit_code`,

@@ -117,5 +117,12 @@ extension StateStore {
           PRIMARY KEY (`job`, `instance_id`)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
         """,
+        // Issue 19: when a quota block was last probed. Its own table for the same reason.
+        """
+        CREATE TABLE IF NOT EXISTS `dingsync_probe` (
+          `app_key_id` CHAR(16) NOT NULL PRIMARY KEY,
+          `probed_ms` BIGINT NOT NULL COMMENT 'tool clock: the last call made to see whether a quota block still holds'
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+        """,
     ]
 }

@@ -9,7 +9,7 @@ public final class StateStore {
     public static let tableNames = ["dingsync_state", "dingsync_instances", "dingsync_rejects", "dingsync_runs",
                                           "dingsync_pending", "dingsync_ledger", "dingsync_schedule", "dingsync_app",
                                           "dingsync_running", "dingsync_events", "dingsync_stream_spans", "dingsync_stream",
-                                          "dingsync_event_days"]
+                                          "dingsync_event_days", "dingsync_probe"]
 
     let db: MySQLConnection
     let job: String
