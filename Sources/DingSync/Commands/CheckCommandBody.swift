@@ -83,6 +83,15 @@ public enum CheckCommandBody {
             r.skip(listing, "no token")
             return .notMade
         }
+        let answer = listOnePage(context, calls, &r)
+        stream(context, calls, &r)
+        return answer
+    }
+
+    private static func listOnePage(_ context: RunContext, _ calls: OperatorCalls, _ r: inout Report) -> ListingAnswer {
+        let v1 = context.config.dingtalk.api == .v1
+        let listing = v1 ? "v1 query" : "listids"
+        let client = calls.client
         let now = context.clock.nowMs()
         let days = min(context.config.sync.windowDays, 30)
         do {
@@ -99,7 +108,6 @@ public enum CheckCommandBody {
             r.fail(listing, OperatorSupport.failure(error, doing: "listing instances"))
             return error.errorClass == .quota ? .quotaExhausted : .notMade
         }
-        stream(context, calls, &r)
     }
 
     /// With `events.stream`: one Stream connection opened and closed (one metered
