@@ -242,7 +242,7 @@ public enum CheckCommandBody {
 
     /// The 1st of next (Beijing) month, midnight, in the job's zone: when the budget resets.
     static func resetText(_ config: JobConfig, nowMs: Int64) -> String {
-        OperatorSupport.local(BeijingMonth(containing: nowMs).endMs, config.sync.timezone)
+        OperatorSupport.local(BeijingMonth(containing: nowMs).endMs, config.sync.timezone) + " \(config.sync.timezone.identifier)"
     }
 
     /// What the job spends against its monthly budget, and whether DingTalk has blocked the

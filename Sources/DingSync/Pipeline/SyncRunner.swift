@@ -406,7 +406,9 @@ public final class SyncRunner {
             let head = cut
                 ? "the listing used the whole cap of --max-calls \(cap) (\(listed) instance(s) listed so far; the rest of the range is not listed) and fetched nothing"
                 : "backfill would need about \(estimate) more call(s) but --max-calls \(cap) leaves \(max(0, cap - spentSoFar)) after the listing's \(spentSoFar) call(s)"
-            let wouldFetch = cut ? "a cap of at least \(need) would fetch the instances listed so far (more if the unlisted rest holds more)"
+            // A backfill fetches only when its whole estimate fits: with the range not listed to
+            // its end, the cap that pays for the listed part is a lower bound, said as one.
+            let wouldFetch = cut ? "a cap of at least \(need) would be needed for the \(listed) listed so far, and more for the unlisted rest (or narrow the range)"
                                  : "a cap of \(need) would fetch them"
             text = "\(head); \(monthLeft) remain this month; \(wouldFetch); \(later)"
         } else {
