@@ -20,7 +20,7 @@ struct BackfillCommand: ParsableCommand {
     @Flag(help: "Fetch instances again even when the stored copy is final.")
     var refetch = false
 
-    @Option(help: "Spend at most N DingTalk calls in this run (the estimate is printed before any instance is fetched).")
+    @Option(help: "Spend at most N DingTalk calls in this run, listing pages included. The estimate is printed after the listing, before any instance is fetched; a run the cap cannot pay for fetches nothing and exits 75, saying the cap that would.")
     var maxCalls: Int?
 
     mutating func validate() throws {

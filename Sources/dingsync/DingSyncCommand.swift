@@ -14,6 +14,33 @@ struct DingSyncCommand: ParsableCommand {
     /// that is a usage error, so cron sees 64 and the help goes where errors go.
     func run() throws {
         FileHandle.standardError.write(Data((Self.helpMessage() + "\n").utf8))
+        Self.errorLine("no subcommand given; name one, e.g. `dingsync sync --config FILE`")
         throw ExitCode(64)
+    }
+
+    /// ArgumentParser's own exit path prints `Error: …` and the usage but not the line every
+    /// non-zero exit promises (docs/operations.md), so parse errors end here with it last.
+    /// Subcommands print their own error line before throwing their `ExitCode`.
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // --help, --version
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad usage"
+            errorLine("\(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see `dingsync --help`)")
+            Foundation.exit(code == .validationFailure ? 64 : code.rawValue)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func errorLine(_ text: String) {
+        FileHandle.standardError.write(Data("dingsync: error: \(text)\n".utf8))
     }
 }

@@ -62,7 +62,7 @@ public enum CheckCommandBody {
     }
 
     /// What the check's own listing call found: it is also the probe of a recorded quota block.
-    enum ListingAnswer { case answered, quotaExhausted, notMade }
+    enum ListingAnswer { case answered, quotaExhausted, notMade, budgetSpent }
 
     private static func dingtalk(_ context: RunContext, _ r: inout Report) -> ListingAnswer {
         let dt = context.config.dingtalk
@@ -93,6 +93,13 @@ public enum CheckCommandBody {
         let listing = v1 ? "v1 query" : "listids"
         let client = calls.client
         let now = context.clock.nowMs()
+        // Over budget, even check's one page would be spent beyond what the user allowed (the
+        // token request above is not metered).
+        let spent = calls.monthSpent(nowMs: now), monthly = dt.monthlyCallBudget
+        if spent >= monthly {
+            r.skip(listing, "the job's monthly budget is spent (\(spent) of \(monthly) calls): no metered call until it resets at \(resetText(context.config, nowMs: now))")
+            return .budgetSpent
+        }
         let days = min(context.config.sync.windowDays, 30)
         do {
             // v1: the status-filtered listing the sync relies on, so a missing workflow
@@ -241,6 +248,11 @@ public enum CheckCommandBody {
         }
     }
 
+    /// The 1st of next (Beijing) month, midnight, in the job's zone: when the budget resets.
+    static func resetText(_ config: JobConfig, nowMs: Int64) -> String {
+        OperatorSupport.local(BeijingMonth(containing: nowMs).endMs, config.sync.timezone) + " \(config.sync.timezone.identifier)"
+    }
+
     /// What the job spends against its monthly budget, and whether DingTalk has blocked the
     /// organisation's quota for the rest of the month: the listing call above probed it.
     private static func budget(_ config: JobConfig, _ store: StateStore, nowMs: Int64, listing: ListingAnswer, _ r: inout Report) {
@@ -258,10 +270,16 @@ public enum CheckCommandBody {
                     try store.recordQuotaProbe(appKeyId: appKeyId, nowMs: nowMs)
                     r.fail("budget", DingSyncError(.tryLater, "\(blocked); probed now by the listing above: still exhausted (sync probes again every 6 hours)"))
                     return
-                case .notMade:
+                case .notMade, .budgetSpent:
                     r.fail("budget", DingSyncError(.tryLater, "\(blocked); not probed, the listing above made no call"))
                     return
                 }
+            }
+            if e.spent >= e.budget {
+                let skipped = listing == .budgetSpent ? "skipped the \(config.dingtalk.api == .v1 ? "v1 query" : "listids") check and the first-sync count, so check made no metered call; " : ""
+                r.fail("budget", DingSyncError(.tryLater, "over budget: \(e.spent) of \(e.budget) calls spent in \(e.month) (Beijing time); \(skipped)"
+                    + "syncs make no call until the budget resets at \(resetText(config, nowMs: nowMs)); raise dingtalk.monthly_call_budget only if the organisation's quota allows"))
+                return
             }
             let fit = e.monthlyNeed <= e.budget ? "fits" : "exceeds the budget: freshness will be rationed"
             r.ok("budget", "\(e.spent) of \(e.budget) calls spent in \(e.month); the job needs about \(e.monthlyNeed) a month at its observed volume (\(fit))")

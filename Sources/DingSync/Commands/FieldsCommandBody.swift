@@ -24,7 +24,7 @@ public enum FieldsCommandBody {
                 } catch where error.errorClass == .instance && instanceIds.isEmpty {
                     context.logger.warning("instance could not be fetched; sampling the others", metadata: ["instance": "\(id)", "error": "\(error)"])
                 } catch {
-                    throw OperatorSupport.failure(error, doing: "fetching instance \(id)")
+                    throw OperatorSupport.failure(error, doing: error.doing("fetching instance \(id)"))
                 }
             }
             guard !details.isEmpty else { throw DingSyncError(.unavailable, "none of the sampled instances could be fetched (see the log above)") }
@@ -70,10 +70,16 @@ public enum FieldsCommandBody {
         }
         t.lines().forEach(out.out)
         out.out("")
-        out.out("# Instance attributes")
+        // One instance's attributes, never a mix: a status beside another instance's result
+        // reads as a state DingTalk never had. The sample with the most attributes set shows most.
+        let shown = details.max { a, b in
+            a.attributes.values.filter { !$0.isEmpty }.count < b.attributes.values.filter { !$0.isEmpty }.count
+        } ?? details[0]
+        out.out("# Instance attributes (of instance \(shown.id))")
         var a = TextTable(["name", "example value"])
         for name in InstanceDetail.attributeNames {
-            a.add([name, details.lazy.compactMap { $0.attributes[name] }.first(where: { !$0.isEmpty }) ?? ""])
+            let value = name == "id" ? shown.id : name == "process_code" ? shown.processCode : shown.attributes[name]
+            a.add([name, value ?? ""])
         }
         a.lines().forEach(out.out)
         out.out("")

@@ -94,17 +94,21 @@ public enum StatusCommandBody {
             object["watermark_ms"] = try store.watermark() ?? NSNull()
             object["instances_stored"] = try store.storedInstanceCount()
             object["open_instances"] = try store.openInstanceCount()
+            let since = context.clock.nowMs() - Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
+            object["open_followed"] = try store.openInstanceCount(sinceMs: since)
             let (total, list) = try store.pendingRejects(limit: rejects)
             object["pending_rejects"] = total
             object["rejects"] = list.map { ["instance": $0.instanceId, "column": $0.column, "reason": $0.reason, "attempts": $0.attempts] as [String: Any] }
             let economy = try EconomyReport.load(store, config: config, nowMs: context.clock.nowMs())
-            object["economy"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(economy))
+            object["economy"] = try economy.jsonObject()
             if let stream = try StreamStatus.load(store, nowMs: context.clock.nowMs()) {
                 object["stream"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(stream))
             }
             object["last_runs"] = try store.recentRuns(limit: runs).map {
+                // The text's columns, every one of them (docs/status-json.md).
                 ["id": $0.id, "mode": $0.mode, "status": $0.status, "exit_code": $0.exitCode ?? NSNull(), "started_ms": $0.startedMs ?? NSNull(),
-                 "api_calls": $0.apiCalls, "fetched": $0.fetched, "written": $0.written] as [String: Any]
+                 "finished_ms": $0.finishedMs ?? NSNull(), "listed": $0.listed, "fetched": $0.fetched, "written": $0.written,
+                 "skipped": $0.skipped, "rejected": $0.rejected, "api_calls": $0.apiCalls, "error": $0.error ?? NSNull()] as [String: Any]
             }
             context.console.out(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } catch {

@@ -53,13 +53,23 @@ struct ConfigReader {
             }
             return expanded
         case .failure(.missing(let name)):
-            problems.add(child(key), "environment variable \(name) is not set (use ${\(name):-default} for a default)")
+            problems.add(child(key), Self.unsetHint(name, secret: Self.secretKeys.contains(key)))
         case .failure(.unterminated):
             problems.add(child(key), "has an unterminated ${ (write $${ for a literal)")
         case .failure(.badName(let name)):
             problems.add(child(key), "\"\(name)\" is not a valid environment variable name")
         }
         return def
+    }
+
+    /// Keys whose values are secrets: a missing variable there is never answered with
+    /// "write a default", which would put the secret into the config file.
+    static let secretKeys: Set<String> = ["app_secret", "password", "secret", "webhook"]
+
+    static func unsetHint(_ name: String, secret: Bool) -> String {
+        secret
+            ? "environment variable \(name) is not set; it holds a secret, so set it in the environment, not the config (e.g. in a secrets file loaded with `set -a; . /etc/dingsync/secrets.env; set +a`)"
+            : "environment variable \(name) is not set (set it, or write ${\(name):-default} for a default)"
     }
 
     mutating func int(_ key: String, default def: Int, in range: ClosedRange<Int>) -> Int {
@@ -69,7 +79,19 @@ struct ConfigReader {
         case .int(let i): n = i
         case .string(let s):
             // "${PORT}" style values arrive as strings; accept them when they are whole numbers.
-            if case .success(let e) = EnvInterpolation.expand(s, env: env, noting: problems.note) { n = Int64(e) }
+            switch EnvInterpolation.expand(s, env: env, noting: problems.note) {
+            case .success(let e):
+                n = Int64(e)
+                if n == nil, e != s {
+                    problems.add(child(key), "must be a whole number, found \"\(e)\" (from \(s))")
+                    return def
+                }
+            case .failure(.missing(let name)):
+                // The variable is what is wrong, not the field's type.
+                problems.add(child(key), Self.unsetHint(name, secret: false))
+                return def
+            case .failure: break
+            }
         default: break
         }
         guard let n else {

@@ -29,6 +29,13 @@ public struct DingTalkError: Error, Sendable, CustomStringConvertible {
         return s + ": \(message)"
     }
 
+    /// A failure of the token request, whichever call needed the token: the credentials'
+    /// problem, not the instance's or the window's.
+    public var isTokenRequest: Bool { api == "gettoken" || api == V1Codec.tokenAPI }
+
+    /// What to say the run was doing when this failed: the token request names itself.
+    public func doing(_ what: String) -> String { isTokenRequest ? "getting an access token" : what }
+
     public var exitStatus: ExitStatus {
         switch errorClass {
         case .ipBan, .quota, .throttled, .budget: return .tryLater

@@ -94,6 +94,9 @@ public struct CallBudget: Sendable, Equatable {
         return Int((Double(spent) / f).rounded())
     }
 
+    /// The share of the budget spent, as a whole percentage (over 100 when over budget).
+    public var percentSpent: Int { monthly > 0 ? spent * 100 / monthly : 0 }
+
     /// 80 % of the budget spent: warn (and alert once a month).
     public var overWarningLine: Bool { spent * 5 >= monthly * 4 }
 }

@@ -24,6 +24,13 @@ public struct EconomyReport: Sendable, Codable, Equatable {
     public var nextQuotaProbeMs: Int64?
     /// Listed instances owed a first get beyond a day's need (a first sync's history): by when.
     public var backlog: Backlog?
+    /// When the report was made (for the budget's reset), not part of the JSON.
+    public var nowMs: Int64 = 0
+
+    enum CodingKeys: String, CodingKey {
+        case month, budget, calls, spent, projectedMonthEnd, appKeyJobs, monthlyNeed, openInstances, owed, dueNow
+        case oldestUncheckedMs, abandoned, quotaBlockedUntilMs, quotaProbedMs, nextQuotaProbeMs, backlog
+    }
 
     public static func load(_ store: StateStore, config: JobConfig, nowMs: Int64) throws -> EconomyReport {
         let month = BeijingMonth(containing: nowMs)
@@ -56,7 +63,34 @@ public struct EconomyReport: Sendable, Codable, Equatable {
             quotaBlockedUntilMs: block?.untilMs, quotaProbedMs: probed,
             nextQuotaProbeMs: block.map { _ in max(nowMs, QuotaProbe.nextMs(afterProbeAt: probed)) },
             backlog: owedNew > max(20, plan.monthlyNeed / 30)
-                ? Backlog(owed: owedNew, monthlyNeed: plan.monthlyNeed, budget: budget.monthly, nowMs: nowMs) : nil)
+                ? Backlog(owed: owedNew, monthlyNeed: plan.monthlyNeed, budget: budget.monthly, nowMs: nowMs) : nil,
+            nowMs: nowMs)
+    }
+
+    /// `status --format json`'s economy object: snake_case keys like the config's (the
+    /// Swift names are camelCase), but the maps keyed by data (endpoints, job names) as they are.
+    public func jsonObject() throws -> [String: Any] {
+        let enc = JSONEncoder()
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        var object = try JSONSerialization.jsonObject(with: enc.encode(self)) as? [String: Any] ?? [:]
+        object["calls"] = calls
+        object["app_key_jobs"] = appKeyJobs
+        object["projection_is_demand"] = projectedMonthEnd > budget
+        return object
+    }
+
+    /// The projection's words: above the budget it is demand, which the pacing does not pay.
+    func projectionText(timeZone tz: TimeZone) -> String {
+        let need = "the job needs about \(monthlyNeed) a month at its observed volume"
+        if spent >= budget {
+            let reset = TimeParsing.formatLocal(BeijingMonth(containing: nowMs).endMs, timeZone: tz)
+            return "none: the budget of \(budget) is spent (\(spent)), so no call is made until it resets at \(reset); \(need)"
+        }
+        if projectedMonthEnd > budget {
+            return "projected demand \(projectedMonthEnd) by month end at this month's pace; pacing holds spend to \(budget) "
+                + "(what it cannot pay waits, oldest first); \(need)"
+        }
+        return "\(projectedMonthEnd) by month end at this month's pace; \(need)"
     }
 
     /// The v1 family's calls, when the job used it this month (after a switch, both show).
@@ -71,7 +105,7 @@ public struct EconomyReport: Sendable, Codable, Equatable {
         let percent = budget > 0 ? spent * 100 / budget : 0
         var out = [
             "calls this month: \(spent) of \(budget) (\(percent) %, \(month) Beijing time): listids \(calls["listids"] ?? 0), get \(calls["get"] ?? 0)\(v1Calls); token requests \(calls["token"] ?? 0) (not metered)",
-            "projected:        \(projectedMonthEnd) by month end at this month's pace; the job needs about \(monthlyNeed) a month at its observed volume",
+            "projected:        " + projectionText(timeZone: tz),
         ]
         let others = appKeyJobs.filter { $0.value > 0 }
         if others.count > 1 {

@@ -75,6 +75,9 @@ public enum Planner {
         public var running: RunningPolicy?
         public var slices: [RunningSlice] = []
         public var slicesDeferred = 0
+        /// A sync's listing is due now, whether or not the allowance pays for it: a spent
+        /// month's budget then ends the run with 75 (cli.md) instead of a silent 0.
+        public var listingDue = false
     }
 
     /// The allowance, the policy for this job's volume, and the windows to list (none when a
@@ -131,6 +134,7 @@ public enum Planner {
             // month's budget): a listing cut short pays its first pages again on the next run,
             // and what it borrows is paid back by fewer gets now and later.
             plan.listingSlack = max(0, min(Self.listingSlack, budget.remaining - allowance))
+            plan.listingDue = due && from != nil
             if due, let from, allowance + plan.listingSlack > 0 {
                 let to = listingEnd(from: from, to: settings.toMs ?? now, allowance: allowance + plan.listingSlack,
                                     arrivalsPerDay: Double(snapshot.arrivalsLast30Days) / 30)

@@ -50,7 +50,8 @@ public struct Alerter {
     @discardableResult
     public func budgetWarningIfNeeded(_ summary: RunSummary) -> Bool {
         guard summary.budgetWarning else { return false }
-        let title = "dingsync \(summary.job): 80 % of the monthly DingTalk call budget spent"
+        let share = summary.budget > 0 ? summary.monthCalls * 100 / summary.budget : 0
+        let title = "dingsync \(summary.job): \(share) % of the monthly DingTalk call budget spent"
         let text = "### \(title)\n\n- spent this month: \(summary.monthCalls) of \(summary.budget) calls\n"
             + "- projected by month end: \(summary.projectedMonthCalls)\n"
             + "- dingsync paces itself and will not exceed the budget; freshness is rationed from here. "

@@ -50,7 +50,9 @@ public final class ProgressReporter: Sendable {
 
     /// `phase`: a word for what the run is doing ("listing", "fetching", "revisiting", ...).
     /// `totalWindows`: the planned number of windows, when known (sharpens the ETA).
-    public func update(_ s: RunSummary, phase: String, totalWindows: Int? = nil) {
+    /// `remaining`: the instances still to fetch, when known (the fetch phase): the ETA is
+    /// then what remains at the current rate, not a guess from the listed count.
+    public func update(_ s: RunSummary, phase: String, totalWindows: Int? = nil, remaining: Int? = nil) {
         guard enabled else { return }
         let t = now()
         let text: String? = state.withLock { st in
@@ -58,7 +60,7 @@ public final class ProgressReporter: Sendable {
             let gap = isTerminal ? Self.redrawSeconds : intervalSeconds
             guard t - st.lastEmit >= gap else { return nil }
             st.lastEmit = t
-            let line = Self.line(s, phase: phase, elapsedSeconds: t - st.started, totalWindows: totalWindows)
+            let line = Self.line(s, phase: phase, elapsedSeconds: t - st.started, totalWindows: totalWindows, remaining: remaining)
             guard isTerminal else { return line }
             // Pad over the previous line's tail instead of relying on terminal escapes.
             let width = line.count
@@ -88,7 +90,7 @@ public final class ProgressReporter: Sendable {
 
     /// One progress line, e.g.
     /// `fetching: window 3/12, listed 1200, fetched 800, written 750, skipped 30, rejected 2, 45.3/s, ETA 1m05s`.
-    public static func line(_ s: RunSummary, phase: String, elapsedSeconds: Double, totalWindows: Int?) -> String {
+    public static func line(_ s: RunSummary, phase: String, elapsedSeconds: Double, totalWindows: Int?, remaining: Int? = nil) -> String {
         var parts: [String] = []
         if let total = totalWindows, total > 0 { parts.append("window \(s.windows)/\(total)") }
         else if s.windows > 0 { parts.append("window \(s.windows)") }
@@ -100,7 +102,7 @@ public final class ProgressReporter: Sendable {
         if s.failed > 0 { parts.append("failed \(s.failed)") }
         let r = rate(s, elapsedSeconds: elapsedSeconds)
         parts.append(String(format: "%.1f/s", r))
-        if let eta = etaSeconds(s, elapsedSeconds: elapsedSeconds, totalWindows: totalWindows) {
+        if let eta = etaSeconds(s, elapsedSeconds: elapsedSeconds, totalWindows: totalWindows, remaining: remaining) {
             parts.append("ETA \(duration(eta))")
         }
         return "\(phase): " + parts.joined(separator: ", ")
@@ -115,9 +117,12 @@ public final class ProgressReporter: Sendable {
     /// Seconds left at the current rate. The ids still to come are those listed but not yet
     /// handled; with a known window count, windows not yet listed are assumed to hold as many
     /// ids as the listed ones did on average. Nil while there is no rate to go by.
-    public static func etaSeconds(_ s: RunSummary, elapsedSeconds: Double, totalWindows: Int?) -> Double? {
+    public static func etaSeconds(_ s: RunSummary, elapsedSeconds: Double, totalWindows: Int?, remaining: Int? = nil) -> Double? {
         let r = rate(s, elapsedSeconds: elapsedSeconds)
         guard r > 0 else { return nil }
+        // Listed ids are not all fetched (skipped as final, deferred by the budget): the fetch
+        // phase knows what is left, and only that.
+        if let remaining { return Double(max(0, remaining)) / r }
         var expected = Double(s.listed)
         if let total = totalWindows, s.windows > 0, total > s.windows {
             expected = Double(s.listed) * Double(total) / Double(s.windows)

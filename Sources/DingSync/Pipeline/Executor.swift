@@ -24,6 +24,9 @@ final class Executor {
     /// Ids whose answer counts at once (recorded as gone before; every id of a backfill).
     private var askedBefore: Set<String> = []
     private var budgetSpent = false
+    /// The listing stopped because the run's allowance (or `--max-calls`) ran out: the range
+    /// is not listed to its end, which a backfill's estimate must say.
+    private(set) var listingCut = false
     private var fatal: DingSyncError?
     private var backfill: Bool { request.mode == .backfill }
 
@@ -92,6 +95,7 @@ final class Executor {
                     // The allowance ran out mid-listing: what was listed is recorded; the rest
                     // of the range is listed by a later run, the watermark waits for it.
                     logger.notice("listing stopped: this run's share of the monthly budget is spent; a later run continues")
+                    listingCut = true
                     try throwFatal()
                     return ordered
                 }
@@ -150,7 +154,8 @@ final class Executor {
         while outstanding > 0, fatal == nil, let event = pool.events.pop() {
             guard case .fetched(let id, let result) = event else { continue }
             try fetched(id, result)
-            progress.update(summary, phase: "fetching", totalWindows: summary.windows)
+            // What is left is what is dispatched and not answered yet (all gets are dispatched at once).
+            progress.update(summary, phase: "fetching", totalWindows: summary.windows, remaining: outstanding)
         }
         pool.finishWork()
         try throwFatal()
@@ -216,7 +221,7 @@ final class Executor {
             if let first = retried[id] { try recordUnfetchable(id, first) }
             return .none
         case .failure(let error):
-            throw DingSyncError(error.exitStatus, "fetching instance \(id): \(error)", cause: error.errorClass)
+            throw DingSyncError(error.exitStatus, "\(error.doing("fetching instance \(id)")): \(error)", cause: error.errorClass)
         }
     }
 
@@ -230,6 +235,7 @@ final class Executor {
     @discardableResult
     private func record(_ id: String, _ detail: InstanceDetail) throws -> String? {
         summary.fetched += 1
+        defer { summary.written = committer.written }  // as batches commit, for the progress line
         return try committer.fetched(detail).followUp
     }
 

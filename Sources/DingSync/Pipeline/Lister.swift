@@ -57,7 +57,7 @@ public final class Lister {
                 // DingTalk treats end_time as inclusive; the window is half-open.
                 page = try client.listIds(startMs: window.fromMs, endMs: window.toMs - 1, cursor: cursor, statuses: statuses)
             } catch {
-                throw DingSyncError(error.exitStatus, "listing \(window): \(error)", cause: error.errorClass)
+                throw DingSyncError(error.exitStatus, "\(error.doing("listing \(window)")): \(error)", cause: error.errorClass)
             }
             count += page.ids.count
             emit(page.ids)

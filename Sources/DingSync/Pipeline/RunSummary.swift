@@ -33,6 +33,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// the oldest of it waits), a backfill's estimate, instances given up as deleted.
     public var budget = 0
     public var monthCalls = 0
+    /// False when the ledger could not be read (a run that failed before reaching it): the
+    /// summary then leaves the month out instead of saying 0.
+    public var monthCallsKnown = true
+    /// Set when the month's budget is spent: the instant it resets.
+    public var budgetResetsMs: Int64?
     public var projectedMonthCalls = 0
     public var allowance = 0
     public var deferred = 0
@@ -58,8 +63,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
             + "skipped \(skipped), rejected \(rejected)\(failed > 0 ? ", failed \(failed)" : ""), "
             + (runningSlices > 0 ? "running slices \(runningSlices) (closes found \(closesFound)), " : "")
             + "API calls \(calls.total) (token \(calls.token), listids \(calls.listids), get \(calls.get)\(calls.v1Query + calls.v1Get > 0 ? ", \(V1Codec.queryAPI) \(calls.v1Query), \(V1Codec.getAPI) \(calls.v1Get)" : "")), "
-            + "retries \(calls.retries), elapsed \(secs)s; month \(monthCalls) of \(budget) calls"
-            + (deferred > 0 ? ", deferred \(deferred)" : "") + (dryRun ? " (dry run: not recorded)" : "")
+            + "retries \(calls.retries), elapsed \(secs)s" + monthText + (deferred > 0 ? ", deferred \(deferred)" : "")
+    }
+
+    /// The month's spend; a dry run's own calls said as unrecorded, like its estimate line.
+    var monthText: String {
+        guard monthCallsKnown else { return "" }
+        let mine = dryRun ? " (this dry run's \(calls.metered) call(s) included, not recorded)" : ""
+        let spent = budgetResetsMs.map { "; budget spent: no call until it resets at \(DingTalkTime.formatBeijing($0)) Beijing time" } ?? ""
+        return "; month \(monthCalls) of \(budget) calls\(mine)\(spent)"
     }
 
     /// What exit 65 and its alert count: the rejects still recorded after the run (an earlier

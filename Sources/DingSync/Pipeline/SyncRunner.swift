@@ -219,8 +219,13 @@ public final class SyncRunner {
         committer.listingDueMs = plan.listingDueMs
         logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
                                             "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
-        if !plan.windows.isEmpty, budget.remaining == 0 {
-            throw DingSyncError(.tryLater, "job \(config.job) has spent its monthly call budget (\(budget.monthly) calls in \(month) Beijing time); listing resumes on the 1st, or raise dingtalk.monthly_call_budget")
+        if budget.remaining == 0, !plan.windows.isEmpty || plan.listingDue {
+            // cli.md: 75 when the job's own budget cannot pay for the run's listing. One line:
+            // what is due, why it is not paid, when that changes.
+            let due = request.mode == .backfill ? "the backfill's listing of its range" : "a listing (how new instances are found) is due"
+            throw DingSyncError(.tryLater, "\(due), and job \(config.job) has spent \(spent) of its \(budget.monthly) calls this month (\(month) Beijing time), "
+                + "so nothing pays for it; the budget resets at \(Self.local(month.endMs, config.sync.timezone)) and the next sync then lists; "
+                + "or raise dingtalk.monthly_call_budget if the organisation's quota allows", cause: .budget)
         }
 
         let logger = self.logger
@@ -292,10 +297,11 @@ public final class SyncRunner {
                                            spent: spentSoFar, settings: settings)
             plan = fit.plan
             summary.estimate = fit.estimate
-            context.console.err("dingsync: backfill \(config.job): \(listed.count) instance(s) listed, \(fit.estimate) to fetch: about \(fit.estimate) call(s); this month \(spent + spentSoFar) of \(budget.monthly) spent")
+            context.console.err(backfillEstimateLine(listed: listed.count, estimate: fit.estimate, spentBefore: spent, spentSoFar: spentSoFar,
+                                                     budget: budget.monthly, cut: executor.listingCut))
             if !fit.fits {
-                let cap = request.maxCalls.map { " (--max-calls \($0))" } ?? ""
-                throw DingSyncError(.tryLater, "backfill would need about \(fit.estimate) more call(s) but only \(max(0, plan.allowance - spentSoFar)) remain this month\(cap); the listed instances are recorded and later syncs fetch them under the budget, or raise the budget or narrow the range", cause: .budget)
+                throw backfillShortfall(estimate: fit.estimate, listed: listed.count, spentBefore: spent, spentSoFar: spentSoFar,
+                                        budget: budget.monthly, cut: executor.listingCut)
             }
         }
         summary.deferred = plan.deferred.values.reduce(0) { $0 + $1.count }
@@ -339,12 +345,15 @@ public final class SyncRunner {
             }
         }
         let month = BeijingMonth(containing: now)
-        let recorded = (try? read("reading the call ledger", [String: Int]()) { try $0.monthCalls(month: month.description) }) ?? [:]
-        let ledger = CallCounters.metered(recorded)
+        let recorded = monthLedger(month)
+        // A failed run whose ledger cannot be read says nothing of the month, rather than 0.
+        summary.monthCallsKnown = recorded != nil
+        let ledger = CallCounters.metered(recorded ?? [:])
         // A dry run records nothing: its calls are added to what the ledger says.
         summary.monthCalls = ledger + (request.dryRun ? summary.calls.metered : 0)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: summary.monthCalls, nowMs: now)
         summary.projectedMonthCalls = budget.projectedMonthEnd
+        summary.budgetResetsMs = summary.monthCallsKnown && budget.remaining == 0 ? month.endMs : nil
         let deferredNew = lastPlan?.deferred[.new]?.count ?? 0
         let idle = summary.calls.metered < summary.allowance
         if request.mode == .sync, let plan = lastPlan, deferredNew > 0 || idle {
@@ -361,8 +370,51 @@ public final class SyncRunner {
         if budget.overWarningLine, !request.dryRun, let session,
            (try? session.run("recording the budget warning") { try session.state.claimBudgetAlert(month: month.description) }) == true {
             summary.budgetWarning = true
-            logger.warning("job \(config.job) has spent \(summary.monthCalls) of its \(budget.monthly) calls this month (\(month) Beijing time): 80 % of the budget")
+            logger.warning("job \(config.job) has spent \(summary.monthCalls) of its \(budget.monthly) calls this month (\(month) Beijing time): \(budget.percentSpent) % of the budget")
         }
+    }
+
+    /// This month's ledger: through the session, or (a run that failed before it had one, a
+    /// dry run) read directly when the state tables are there; nil when it cannot be read.
+    private func monthLedger(_ month: BeijingMonth) -> [String: Int]? {
+        if let session { return try? session.run("reading the call ledger") { try session.state.monthCalls(month: month.description) } }
+        if let store = readOnlyStore { return try? store.monthCalls(month: month.description) }
+        guard let m = config.mysql, !request.dryRun, let db = try? Database.connect(m) else { return request.dryRun ? [:] : nil }
+        let store = StateStore(db: db, job: config.job)
+        guard (try? store.existingTables(["dingsync_ledger"]).count) == 1 else { return nil }
+        return try? store.monthCalls(month: month.description)
+    }
+
+    /// The backfill's estimate, printed after the listing and before any get: the month's
+    /// spend so far (a dry run's own calls said as unrecorded, like its summary) and after it.
+    private func backfillEstimateLine(listed: Int, estimate: Int, spentBefore: Int, spentSoFar: Int, budget: Int, cut: Bool) -> String {
+        let limit = request.maxCalls.map { "--max-calls \($0)" } ?? "the month's budget"
+        let partial = cut ? " (the listing stopped at \(limit) after \(spentSoFar) call(s): the range is not listed to its end)" : ""
+        let mine = request.dryRun ? " (this dry run's \(spentSoFar) call(s) included, not recorded)" : ""
+        let after = spentBefore + spentSoFar + estimate
+        return "dingsync: backfill \(config.job): \(listed) instance(s) listed, \(estimate) to fetch: about \(estimate) call(s)\(partial); "
+            + "this month \(spentBefore + spentSoFar) of \(budget) spent\(mine); after it \(after) if the estimate holds"
+    }
+
+    /// Why a backfill stops before its gets, in words that agree with its cap and the month.
+    private func backfillShortfall(estimate: Int, listed: Int, spentBefore: Int, spentSoFar: Int, budget: Int, cut: Bool) -> DingSyncError {
+        let monthLeft = max(0, budget - spentBefore - spentSoFar)
+        let need = spentSoFar + estimate
+        let later = "the listed instances are recorded and later syncs fetch them under the budget"
+        let text: String
+        if let cap = request.maxCalls, cap - spentSoFar < monthLeft || cut && cap <= budget - spentBefore {
+            let head = cut
+                ? "the listing used the whole cap of --max-calls \(cap) (\(listed) instance(s) listed so far; the rest of the range is not listed) and fetched nothing"
+                : "backfill would need about \(estimate) more call(s) but --max-calls \(cap) leaves \(max(0, cap - spentSoFar)) after the listing's \(spentSoFar) call(s)"
+            // A backfill fetches only when its whole estimate fits: with the range not listed to
+            // its end, the cap that pays for the listed part is a lower bound, said as one.
+            let wouldFetch = cut ? "a cap of at least \(need) would be needed for the \(listed) listed so far, and more for the unlisted rest (or narrow the range)"
+                                 : "a cap of \(need) would fetch them"
+            text = "\(head); \(monthLeft) remain this month; \(wouldFetch); \(later)"
+        } else {
+            text = "backfill would need about \(estimate) more call(s) but only \(monthLeft) remain this month (budget \(budget)); \(later), or raise dingtalk.monthly_call_budget or narrow the range"
+        }
+        return DingSyncError(.tryLater, text, cause: .budget)
     }
 
     /// Throws unless a probe finds the quota back (then the block is lifted and the run goes on).

@@ -132,6 +132,9 @@ public final class WatchService: StreamDelegate, @unchecked Sendable {
         metrics?.pass(s, exitCode: status.rawValue, nowMs: clock.nowMs())
         writeMetrics()
         guard let failure else { return nil }
+        // The month's budget is spent: nothing can be paid before the 1st, so no quick retry;
+        // the regular pass says it again.
+        if failure.cause == .budget { return nil }
         switch failure.status {
         case .config, .permission, .bug:
             return DingSyncError(failure.status, "job \(job.config.job): \(failure.message); watch stops", cause: failure.cause)
