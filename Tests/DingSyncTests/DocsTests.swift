@@ -45,7 +45,7 @@ final class DocsTests: XCTestCase {
         let documents = try Self.documents()
         let anchorsByFile = Dictionary(uniqueKeysWithValues: documents.map { ($0.path, Self.anchors(of: $0.text)) })
         for (path, text) in documents {
-            let named = Self.matches(#"(?<![A-Za-z0-9_./-])((?:docs|scripts|Config|Sources|Tests)/[A-Za-z0-9_./+-]*[A-Za-z0-9_])"#, in: text)
+            let named = Self.matches(#"(?<![A-Za-z0-9_./-])((?:docs|scripts|Config|Sources|Tests|\.ci)/[A-Za-z0-9_./+-]*[A-Za-z0-9_])"#, in: text)
             for m in named where !Self.exists(m[1]) { missing.append("\(path) names \(m[1])") }
 
             let dir = (path as NSString).deletingLastPathComponent
