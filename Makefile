@@ -20,7 +20,9 @@ release: deps
 
 # The suite is XCTest, one process per test class, DINGSYNC_TEST_JOBS (default 3) at a time,
 # each slot on a throwaway MariaDB of its own (scripts/test.sh says why); the servers are
-# stopped whatever the tests do. The closing line "N passed, N failed" counts test cases.
+# stopped whatever the tests do; then scripts/newcomer.sh walks the README's production steps
+# against dingsim on a MariaDB of its own. The closing line "N passed, N failed" counts test
+# cases, the newcomer's walk as one.
 test: deps
 	$(SWIFT) build --build-tests
 	@scripts/test.sh

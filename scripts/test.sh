@@ -6,7 +6,9 @@
 # wan-recharge, so two runs on one server would meet in GET_LOCK('dingsync:wan-recharge'),
 # the resilience tests restart their server, and the TLS server sits at the main port + 100.
 # A slot runs its classes one after another, so within a slot nothing changes from a serial
-# run. Writes .build/test.log (every class's XCTest output) and ends with "N passed, N failed".
+# run. Then scripts/newcomer.sh (the README's production steps against dingsim, on a MariaDB of
+# its own at port 33390), counted as one more test case. Writes .build/test.log (every class's
+# XCTest output and the newcomer's) and ends with "N passed, N failed".
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,6 +58,13 @@ awk 'FILENAME == ARGV[1] { t[$1] = $2; next } { print (($1 in t) ? t[$1] : 1e9),
     xargs -r -P "$JOBS" -n 1 --process-slot-var=DINGSYNC_TEST_SLOT "$SCRIPT" run-class
 
 cat "$LOGDIR"/*.seconds >"$TIMES" 2>/dev/null || true
+
+# The newcomer's walk through the README, after the classes (its server is its own, the slots'
+# ports are apart from it); it stops what it started whatever happens.
+newcomer_start=$EPOCHREALTIME
+newcomer_rc=0
+DINGSYNC_BIN_DIR="$(dirname "$BUNDLE")" "$REPO/scripts/newcomer.sh" >"$LOGDIR/newcomer.out" 2>&1 || newcomer_rc=$?
+newcomer_secs="$(awk -v a="$newcomer_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
 : >"$REPO/.build/test.log"
 crashed=0
 while read -r class; do
@@ -67,6 +76,14 @@ while read -r class; do
         crashed=1
     fi
 done <"$LOGDIR/classes"
+cat "$LOGDIR/newcomer.out" >>"$REPO/.build/test.log"
+if [[ $newcomer_rc == 0 ]]; then
+    echo "scripts/newcomer.sh: passed in $newcomer_secs s"
+    echo "Test Case 'scripts/newcomer.sh' passed ($newcomer_secs seconds)" >>"$REPO/.build/test.log"
+else
+    tail -n 40 "$LOGDIR/newcomer.out"
+    echo "Test Case 'scripts/newcomer.sh' failed (exit $newcomer_rc; its output is in .build/test.log)" | tee -a "$REPO/.build/test.log"
+fi
 grep -h ": error: " "$LOGDIR"/*.log | head -n 50 || true
 awk "/^Test Case '.*' passed/ { p++ } /^Test Case '.*' failed/ { f++ }
      END { printf \"%d passed, %d failed\\n\", p, f; exit (f > 0) }" "$REPO/.build/test.log" || exit 1

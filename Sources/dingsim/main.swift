@@ -15,16 +15,33 @@ sigaddset(&stopSignals, SIGTERM)
 sigaddset(&stopSignals, SIGINT)
 pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 signal(SIGPIPE, SIG_IGN)
+// The defaults shown by --help and the start line come from the simulator itself, so they cannot drift.
+let defaults = SimulatorOptions()
 let usage = """
-usage: dingsim [--port N] [--seed N] [--count N] [--days N] [--latency-ms N] [--qps N]
-               [--app-key K] [--app-secret S] [--process-code P] [--port-file PATH]
-               [--control stdin]
-  --control stdin: read commands on stdin, one a line, answer each with one line on stdout;
-                   exit when stdin closes (so a benchmark that dies never leaves us behind).
+usage: dingsim [options]
+A loopback DingTalk for trying dingsync without DingTalk: tokens, listing and get (topapi and
+v1), the Stream gateway, and a group robot at BASE_URL/robot/send?access_token=\(defaults.robotAccessToken)
+(signing secret \(defaults.robotSecret ?? "none")), over seeded instances of the reference form 万师傅充值单.
+Runs until SIGTERM/SIGINT (Ctrl-C). Its credentials are fake: never give it a real secret.
+  --port N            port on 127.0.0.1 (default 0: any free port; the start line says which)
+  --port-file PATH    also write the port to PATH once listening
+  --seed N            seed of the generated instances (default 42)
+  --count N           instances to generate (default 300)
+  --days N            created over the last N days (default 40)
+  --latency-ms N      delay of every answer (default 0)
+  --qps N             answer 90018 (throttled) above N requests a second per API (default: no limit)
+  --app-key K         the app key it accepts (default \(defaults.appKey))
+  --app-secret S      the app secret it accepts (default \(defaults.appSecret))
+  --process-code P    the form's process code (default \(defaults.processCode))
+  --control stdin     read commands on stdin, one a line, answer each with one line on stdout;
+                      exit when stdin closes (so a benchmark that dies never leaves us behind).
       step NEW CLOSE  add NEW fresh instances (created in the last second), approve the
                       CLOSE oldest open ones -> step {"open_before":..,"added":..,...}
       stats           request counters -> stats {"token":..,"listids":..,"get":..,...}
       reset           zero the counters -> reset {"ok":1}
+Start line (stdout, one line): dingsim listening on BASE_URL app_key=K app_secret=S process_code=P
+(a key or secret given by flag is not echoed); then, on stderr, the variables that point
+Config/wan-recharge.json at it.
 """
 
 func fail(_ message: String) -> Never {
@@ -87,7 +104,15 @@ if let portFile {
     }
 }
 // Written unbuffered: scripts wait for this line before they start the client.
-FileHandle.standardOutput.write(Data("dingsim listening on \(sim.baseURL) process_code=\(options.processCode)\n".utf8))
+// The simulator's own default credentials are fake and printed; ones given by flag are not
+// echoed (someone may have typed a real secret).
+let shownKey = options.appKey == defaults.appKey ? options.appKey : "(as given by --app-key)"
+let shownSecret = options.appSecret == defaults.appSecret ? options.appSecret : "(as given by --app-secret)"
+FileHandle.standardOutput.write(Data(("dingsim listening on \(sim.baseURL) app_key=\(shownKey) app_secret=\(shownSecret) "
+    + "process_code=\(options.processCode)\n").utf8))
+FileHandle.standardError.write(Data(("dingsim: \(count) instances of 万师傅充值单 created over the last \(days) days. "
+    + "Point the reference job at it with: DINGTALK_BASE_URL=\(sim.baseURL) DINGTALK_APP_KEY=\(shownKey) "
+    + "DINGTALK_APP_SECRET=\(shownSecret) DINGTALK_PROCESS_CODE=\(options.processCode)\n").utf8))
 
 if controlStdin {
     // Started after the signal mask is set, so this thread never takes SIGTERM/SIGINT either.

@@ -11,7 +11,7 @@ struct BackfillCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: RunOptions
 
-    @Option(help: "Start (inclusive): YYYY-MM-DD (midnight in the job's timezone) or ISO-8601 with offset.")
+    @Option(help: "Start (inclusive): YYYY-MM-DD (midnight in sync.timezone), or an ISO-8601 date-time: with an offset, or without one (then wall-clock time in sync.timezone).")
     var from: String
 
     @Option(help: "End (exclusive), same forms as --from.")

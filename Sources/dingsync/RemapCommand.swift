@@ -10,7 +10,7 @@ struct RemapCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Only instances created at or after: YYYY-MM-DD (job's timezone) or ISO-8601 with offset.")
+    @Option(help: "Only instances created at or after: YYYY-MM-DD (midnight in sync.timezone), or an ISO-8601 date-time: with an offset, or without one (then wall-clock time in sync.timezone).")
     var from: String?
 
     @Option(help: "Only instances created before (exclusive), same forms as --from.")

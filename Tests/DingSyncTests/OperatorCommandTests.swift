@@ -158,7 +158,7 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertEqual(wrongType.code, 78)
         XCTAssertTrue(wrongType.stdout.contains("create_time is INT"), wrongType.stdout)
 
-        try db.admin.execute("ALTER TABLE master_wan_recharge MODIFY create_time DATETIME NULL, DROP PRIMARY KEY, ADD PRIMARY KEY (bfn_id, status)")
+        try db.admin.execute("ALTER TABLE master_wan_recharge MODIFY create_time DATETIME NULL, DROP PRIMARY KEY, ADD PRIMARY KEY (bfn_id, status(16))")
         let wrongKey = try job.run(["check"])
         XCTAssertEqual(wrongKey.code, 78)
         XCTAssertTrue(Dictionary(uniqueKeysWithValues: Self.checkLines(wrongKey.stdout))["primary key"]?.hasPrefix("FAIL") ?? false, wrongKey.stdout)

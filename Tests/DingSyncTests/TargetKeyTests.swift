@@ -37,7 +37,7 @@ final class TargetKeyTests: XCTestCase {
     func testUniqueKeyWiderThanTheKeyColumnIsRejected() throws {
         let job = try JobFixture(instances: JobFixture.generate(count: 5, days: 2, seed: 9))
         let db = try XCTUnwrap(job.database)
-        try db.admin.execute("ALTER TABLE master_wan_recharge DROP PRIMARY KEY, ADD UNIQUE KEY (bfn_id, month)")
+        try db.admin.execute("ALTER TABLE master_wan_recharge DROP PRIMARY KEY, ADD UNIQUE KEY (bfn_id, month(16))")
         let r = try job.run(["sync"])
         XCTAssertEqual(r.code, 78, r.stderr)
         XCTAssertTrue(r.stderr.contains("bfn_id"), r.stderr)

@@ -33,10 +33,12 @@ final class DingsimExecutableTests: XCTestCase {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let match = try XCTUnwrap(text.range(of: #"^dingsim listening on http://127\.0\.0\.1:(\d+) process_code=PROC-DEMO$"#,
+        // Credentials given by flag are never echoed: someone may have typed a real one.
+        let match = try XCTUnwrap(text.range(of: #"^dingsim listening on http://127\.0\.0\.1:(\d+) app_key=\(as given by --app-key\) app_secret=\(as given by --app-secret\) process_code=PROC-DEMO$"#,
                                              options: .regularExpression), text)
         XCTAssertEqual(match, text.startIndex..<text.endIndex)
-        let port = try XCTUnwrap(Int(text.split(separator: ":").last!.split(separator: " ").first!))
+        XCTAssertFalse(text.contains("=S "), text)
+        let port = try XCTUnwrap(Int(text.split(separator: " ")[3].split(separator: ":").last!))
         XCTAssertEqual(try String(contentsOf: portFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), String(port))
 
         let conn = try RawConnection(port: port)
@@ -51,6 +53,48 @@ final class DingsimExecutableTests: XCTestCase {
         process.terminate() // SIGTERM
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// The README's "Try it without DingTalk": --help shows the defaults, and the start line with
+    /// the defaults says everything a job needs (base URL, the fake credentials, the process code).
+    func testHelpShowsDefaultsAndTheStartLineSaysWhatToUse() throws {
+        let help = Process()
+        help.executableURL = try binary()
+        help.arguments = ["--help"]
+        let helpOut = Pipe()
+        help.standardOutput = helpOut
+        try help.run()
+        let helpText = String(decoding: helpOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        help.waitUntilExit()
+        XCTAssertEqual(help.terminationStatus, 0)
+        let d = SimulatorOptions()
+        for text in ["(default 42)", "(default 300)", "(default 40)", "(default \(d.appKey))", "(default \(d.appSecret))",
+                     "(default \(d.processCode))", "--port-file", "--control stdin"] {
+            XCTAssertTrue(helpText.contains(text), "help lacks \(text):\n\(helpText)")
+        }
+
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = ["--port", "0", "--count", "3", "--days", "2"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotNil(text.range(of: #"^dingsim listening on http://127\.0\.0\.1:\d+ app_key=\#(d.appKey) app_secret=\#(d.appSecret) process_code=\#(d.processCode)$"#,
+                                   options: .regularExpression), text)
+        process.terminate()
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(stderr.contains("DINGTALK_APP_KEY=\(d.appKey) DINGTALK_APP_SECRET=\(d.appSecret) DINGTALK_PROCESS_CODE=\(d.processCode)"), stderr)
         XCTAssertEqual(process.terminationStatus, 0)
     }
 
