@@ -18,6 +18,8 @@ class ResilienceSecretsTests: XCTestCase {
         let instances = JobFixture.generate(count: 150, days: 10, seed: 93)
         let job = try JobFixture(instances: instances, simulatorOptions: options)
         let sim = job.simulator
+        // A DBA's narrower column than the reference TEXT, so that MySQL refuses a row too.
+        try job.connect().execute("ALTER TABLE master_wan_recharge MODIFY payee_name VARCHAR(255) NULL")
         sim.update(instances[3].id) { $0.set("充值金额", "abc") }
         sim.update(instances[4].id) { $0.set("收款人姓名", String(repeating: "李", count: 300)) }
         let summaryFile = job.dir.appendingPathComponent("summary.json")

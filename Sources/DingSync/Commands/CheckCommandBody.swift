@@ -84,12 +84,18 @@ public enum CheckCommandBody {
             return .notMade
         }
         let answer = listOnePage(context, calls, &r)
-        stream(context, calls, &r)
+        // connections/open is metered as well: over budget, check opens nothing.
+        if answer == .budgetSpent, context.config.events != nil {
+            r.skip("stream", "the job's monthly budget is spent: connections/open is metered too")
+        } else {
+            stream(context, calls, &r)
+        }
         return answer
     }
 
     private static func listOnePage(_ context: RunContext, _ calls: OperatorCalls, _ r: inout Report) -> ListingAnswer {
-        let v1 = context.config.dingtalk.api == .v1
+        let dt = context.config.dingtalk
+        let v1 = dt.api == .v1
         let listing = v1 ? "v1 query" : "listids"
         let client = calls.client
         let now = context.clock.nowMs()
