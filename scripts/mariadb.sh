@@ -108,7 +108,7 @@ launch() {
     server="$(find_server)"
     mkdir -p "$SOCKDIR"
     local args=(--no-defaults --datadir="$DATADIR" --socket="$SOCKET" --port="$port"
-                --bind-address=127.0.0.1 --pid-file="$PIDFILE" --log-error="$ERRLOG"
+                --bind-address=127.0.0.1 --pid-file="$PIDFILE" --log-error="$ERRLOG" --tmpdir="$SOCKDIR"
                 --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=256M
                 --max-connections=500 --max-allowed-packet=256M)
     if [[ "$(id -u)" == 0 ]]; then args+=(--user=root); fi
