@@ -31,6 +31,11 @@ public struct EventCoverage: Sendable, Equatable {
     /// RUNNING page (v1) at least this often: DingTalk's delivery is at-least-once only while
     /// the client is there, and a push may be lost in transit.
     public static let safetyNetMs: Int64 = 7 * 24 * 3_600_000
+    /// A gap between two spans this short is a reconnect (DingTalk's `disconnect` about every
+    /// 20 h, a ping without its pong), not an outage: a close in those seconds is lost like one
+    /// in transit, and the safety net finds it (and counts it missed). Without the tolerance
+    /// every reconnect sent every open instance back to polling for days.
+    public static let reconnectGapMs: Int64 = 120_000
     /// Pushes that polling had to find instead, beyond this share of the day's closes, mean the
     /// pushes are not arriving: the planner polls as if the connection were down.
     public static let missedShareLimit = 0.05
@@ -45,7 +50,7 @@ public struct EventCoverage: Sendable, Equatable {
     public func firstUncovered(fromMs: Int64, toMs: Int64) -> Int64? {
         guard !distrusted else { return fromMs }
         var reach = fromMs
-        for s in spans where s.fromMs <= reach {
+        for s in spans where s.fromMs <= reach + Self.reconnectGapMs {
             if s.toMs >= toMs { return nil }
             reach = max(reach, s.toMs)
         }

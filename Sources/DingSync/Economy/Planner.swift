@@ -62,6 +62,8 @@ public enum Planner {
         public var notDue = 0
         /// Calls a listing may borrow beyond `allowance`.
         public var listingSlack = 0
+        /// What the month's budget has left when the plan was made (the pushed gets' bound).
+        public var monthRemaining = 0
         /// A catch-up listing (a first sync, a job far behind, a cron that runs rarely): the
         /// ids it lists are fetched at once, without the first-get delay, which is there for
         /// the young instances of a job that lists every few hours. Set with the instant the
@@ -117,6 +119,7 @@ public enum Planner {
         }
         if let cap = settings.maxCalls { allowance = min(allowance, cap) }
         var plan = Plan(allowance: allowance, scale: scale, policy: policy, monthlyNeed: need)
+        plan.monthRemaining = settings.maxCalls == nil ? budget.remaining : allowance
         plan.running = running
         let now = budget.nowMs
         switch settings.mode {
@@ -209,6 +212,14 @@ public enum Planner {
         }
         var room = max(0, plan.allowance - spent)
         if let limit = settings.limit { room = min(room, limit) }
+        // A pushed instance's get is owed whenever it is made: holding it behind the pacing
+        // line saves no call, it only keeps the reader waiting. The month's budget bounds it.
+        let pushed = due.filter { $0.0.reason == .event }.count
+        let pushedRoom = settings.limit == nil ? max(0, min(pushed, plan.monthRemaining - spent) - room) : 0
+        if pushedRoom > 0 {
+            room += pushedRoom
+            plan.allowance += pushedRoom
+        }
         // Revisits leave the calls that the next half day's arrivals will need: otherwise a
         // night of revisits spends the paced allowance down to nothing and the morning's new
         // approvals queue behind the pacing line for hours.

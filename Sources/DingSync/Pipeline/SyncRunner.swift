@@ -290,6 +290,8 @@ public final class SyncRunner {
                 snapshot.pending += committer.memoryPending.subtracting(known).sorted().map { PendingInstance(id: $0, reason: .new, seenMs: seen) }
             }
             plan = Planner.gets(snapshot, plan: plan, nowMs: now, spent: spentSoFar, settings: settings)
+            // Pushed gets may go past the pacing line (never past the month's budget).
+            shared.allowance.set(max(0, plan.allowance - spentSoFar))
         case .backfill:
             let final = request.refetch ? [] : try read("looking up stored instances", Set<String>()) { try $0.finalIds(among: listed) }
             summary.skipped = listed.count - (request.refetch ? listed.count : listed.filter { !final.contains($0) }.count)

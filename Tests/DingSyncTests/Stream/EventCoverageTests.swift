@@ -8,12 +8,22 @@ final class EventCoverageTests: XCTestCase {
     let now = PlannerTests.now
 
     func testSpansCoverOnlyWhatTheyJoin() {
-        let c = EventCoverage(spans: [.init(fromMs: 0, toMs: 10), .init(fromMs: 10, toMs: 20), .init(fromMs: 25, toMs: 40)])
-        XCTAssertTrue(c.covers(fromMs: 2, toMs: 18))
-        XCTAssertNil(c.firstUncovered(fromMs: 5, toMs: 20))
-        XCTAssertEqual(c.firstUncovered(fromMs: 5, toMs: 30), 20, "the gap 20..25 is where a push may have been lost")
-        XCTAssertEqual(c.firstUncovered(fromMs: -5, toMs: 3), -5)
-        XCTAssertTrue(c.covers(fromMs: 26, toMs: 40))
+        let m: Int64 = 60_000
+        let c = EventCoverage(spans: [.init(fromMs: 0, toMs: 10 * m), .init(fromMs: 10 * m, toMs: 20 * m), .init(fromMs: 25 * m, toMs: 40 * m)])
+        XCTAssertTrue(c.covers(fromMs: 2 * m, toMs: 18 * m))
+        XCTAssertNil(c.firstUncovered(fromMs: 5 * m, toMs: 20 * m))
+        XCTAssertEqual(c.firstUncovered(fromMs: 5 * m, toMs: 30 * m), 20 * m, "the gap 20..25 min is where a push may have been lost")
+        XCTAssertEqual(c.firstUncovered(fromMs: -5 * m, toMs: 3 * m), -5 * m)
+        XCTAssertTrue(c.covers(fromMs: 26 * m, toMs: 40 * m))
+    }
+
+    /// A reconnect (DingTalk's disconnect about every 20 h) leaves a gap of seconds between two
+    /// spans: the safety net's to catch, not a reason to poll every open instance for days.
+    func testAReconnectsGapOfSecondsKeepsTheCoverage() {
+        let c = EventCoverage(spans: [.init(fromMs: 0, toMs: 20 * Self.hour), .init(fromMs: 20 * Self.hour + 3_000, toMs: 40 * Self.hour)])
+        XCTAssertTrue(c.covers(fromMs: Self.hour, toMs: 39 * Self.hour))
+        let outage = EventCoverage(spans: [.init(fromMs: 0, toMs: 20 * Self.hour), .init(fromMs: 20 * Self.hour + EventCoverage.reconnectGapMs + 1, toMs: 40 * Self.hour)])
+        XCTAssertEqual(outage.firstUncovered(fromMs: Self.hour, toMs: 39 * Self.hour), 20 * Self.hour, "longer than a reconnect: an outage")
     }
 
     func testTooManyMissedPushesInADayDistrustEvents() {
@@ -114,5 +124,29 @@ final class EventFitTests: XCTestCase {
         s.closesByEvent = false
         XCTAssertFalse(Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s).policy.closesByEvent,
                        "a job without events never trusts spans")
+    }
+}
+
+/// A pushed close's get is owed whenever it is made: the pacing line would only delay it.
+final class PushedGetPacingTests: XCTestCase {
+    let now = PlannerTests.now
+
+    func testPushedGetsPassThePacingLineButNeverTheMonthsBudget() {
+        var snap = JobSnapshot(arrivalsLast30Days: 1_500)
+        snap.pending = (0..<5).map { PendingInstance(id: "p\($0)", reason: .event, seenMs: now - 1_000) }
+            + [PendingInstance(id: "new", reason: .new, seenMs: now - 86_400_000)]
+        var s = Planner.Settings()
+        s.monthlyBudget = 4_000
+        var plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 1_000, nowMs: now), settings: s)
+        plan.allowance = 2
+        let paced = Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: s)
+        XCTAssertEqual(Set(paced.gets.map(\.id)), Set((0..<5).map { "p\($0)" }), "every pushed get, none of the paced new one")
+        XCTAssertEqual(paced.allowance, 5, "the run's allowance grows by the pushed gets past the line")
+        XCTAssertEqual(paced.deferred[.new]?.count, 1)
+
+        plan.monthRemaining = 3
+        let capped = Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: s)
+        XCTAssertEqual(capped.gets.count, 3, "the month's remaining budget bounds them")
+        XCTAssertTrue(capped.gets.allSatisfy { $0.reason == .event })
     }
 }
