@@ -12,6 +12,9 @@ public struct JobSnapshot: Sendable, Equatable {
     public var arrivalsLast30Days = 0
     /// When Stream pushes would have told this job of a change (`watch`); empty without events.
     public var coverage = EventCoverage()
+    /// Arrivals of the last 30 days per hour of day in the job's time zone (empty: not read;
+    /// only jobs that follow closes by push list by the hour, see `QuietHours`).
+    public var arrivalsByHour: [Int] = []
 
     public init(watermarkMs: Int64? = nil, lastListedMs: Int64? = nil, open: [OpenInstance] = [],
                 pending: [PendingInstance] = [], arrivalsLast30Days: Int = 0) {

@@ -26,6 +26,8 @@ public enum Planner {
         public var arrivalsByEvent = false
         /// `events.stream`: closes are pushed while the connection is healthy.
         public var closesByEvent = false
+        /// The job's time zone's offset from UTC, for the hour of day (`QuietHours`).
+        public var hourOffsetMs: Int64 = 8 * RevisitPolicy.hour
         public init() {}
     }
 
@@ -111,6 +113,10 @@ public enum Planner {
             policy = settings.policy
             policy.listIntervalMs = fit.policy.listIntervalMs
             policy.firstGetDelayMs = 0
+        }
+        if eventsFlowing {
+            policy.listIntervalMs = QuietHours.interval(policy.listIntervalMs, arrivalsByHour: snapshot.arrivalsByHour,
+                                                        nowMs: budget.nowMs, hourOffsetMs: settings.hourOffsetMs)
         }
         var allowance: Int
         switch settings.mode {

@@ -195,7 +195,10 @@ public final class SyncRunner {
         let spent = CallCounters.metered(spentByEndpoint)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
         let resyncMs = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
-        var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs) }
+        // The hours of the job's arrivals matter only while pushes bring its closes.
+        let zoneOffsetMs = Int64(config.sync.timezone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(nowMs) / 1000))) * 1000
+        let hourOffsetMs: Int64? = config.events?.followsCloses == true ? zoneOffsetMs : nil
+        var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }
         if snapshot.coverage.distrusted {
             logger.warning("\(snapshot.coverage.missedToday) close(s) found by polling today were never pushed, although watch was connected: polling as if events were down (check the app's event subscription and the console filter rule)")
         }
@@ -210,6 +213,7 @@ public final class SyncRunner {
         settings.api = config.dingtalk.api
         settings.arrivalsByEvent = config.events?.followsArrivals == true
         settings.closesByEvent = config.events?.followsCloses == true
+        settings.hourOffsetMs = zoneOffsetMs
         settings.limit = request.limit
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)
@@ -260,7 +264,7 @@ public final class SyncRunner {
                 // Read again only what a step changed: under a cron every minute most runs list
                 // nothing, and the open rows' query was most of what such a run cost.
                 if !plan.windows.isEmpty {
-                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }
                     if plan.catchUpListedAtMs != nil {
                         plan = Planner.refitAfterCatchUp(plan, snapshot: snapshot, listed: summary.windowStats, budget: budget, settings: settings)
                         summary.allowance = plan.allowance
@@ -280,7 +284,7 @@ public final class SyncRunner {
                     (now, spentSoFar) = (context.clock.nowMs(), shared.counters.snapshot.metered)
                     shared.allowance.set(max(0, plan.allowance - spentSoFar))
                     if slicesListed > 0 {
-                        snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }
+                        snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }
                     }
                 }
             } else {
@@ -360,7 +364,8 @@ public final class SyncRunner {
         let idle = summary.calls.metered < summary.allowance
         if request.mode == .sync, let plan = lastPlan, deferredNew > 0 || idle {
             let resyncMs = settings.resyncOpenMs
-            if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs) }) {
+            let hourOffsetMs = settings.closesByEvent ? settings.hourOffsetMs : nil
+            if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }) {
                 // Counted after the run: a catch-up's first gets began during its listing.
                 let owed = snapshot.pending.filter { $0.reason == .new }.count
                 if deferredNew > 0, owed > 0 {

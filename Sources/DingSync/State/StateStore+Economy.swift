@@ -7,7 +7,7 @@ import MySQLClient
 extension StateStore {
     // MARK: snapshot
 
-    public func snapshot(nowMs: Int64, resyncOpenMs: Int64) throws -> JobSnapshot {
+    public func snapshot(nowMs: Int64, resyncOpenMs: Int64, hourOffsetMs: Int64? = nil) throws -> JobSnapshot {
         var s = JobSnapshot()
         s.watermarkMs = try watermark()
         s.lastListedMs = try db.prepare("SELECT `last_listed_ms` FROM `dingsync_schedule` WHERE `job` = ?")
@@ -42,6 +42,17 @@ extension StateStore {
         let stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ?")
             .query([.text(job), .int(nowMs - 30 * RevisitPolicy.day)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         s.arrivalsLast30Days = stored + s.pending.filter { $0.reason == .new }.count
+        if let offset = hourOffsetMs {
+            // From the same index range as the count above.
+            var hours = [Int](repeating: 0, count: 24)
+            for r in try db.prepare("""
+                SELECT ((`create_time_ms` + ?) DIV 3600000) % 24, COUNT(*) FROM `dingsync_instances`
+                WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ? GROUP BY 1
+                """).query([.int(offset), .text(job), .int(nowMs - 30 * RevisitPolicy.day)]) {
+                if let h = r[0].flatMap({ Int($0) }), let n = r[1].flatMap({ Int($0) }), (0..<24).contains(h) { hours[h] = n }
+            }
+            s.arrivalsByHour = hours
+        }
         return s
     }
 
