@@ -183,8 +183,9 @@ final class Committer {
         var abandonedNow: [String] = []
         var ledger = ledgered
         let fetchedIds = batch.map(\.0.id)
-        let finals = batch.filter { $0.0.isFinal }.map(\.0.id) + keep.filter(\.isFinal).map(\.id)
-        let missed = try missedPushes(finals, nowMs: now)
+        let finalDetails = batch.map(\.0).filter(\.isFinal) + keep.filter(\.isFinal)
+        let finals = finalDetails.map(\.id)
+        let missed = try missedPushes(finalDetails, nowMs: now)
         // Gone and rejected ids follow their own schedules: a push about them is served too.
         let served = fetchedIds + keep.map(\.id) + goneIds
         let outcome = try sink.write(batch, rejects: batchRejects, fresh: true) { [self] store in
@@ -211,17 +212,27 @@ final class Committer {
     }
 
     /// Closes this batch found by polling (the stored copy was open) that no push announced,
-    /// although the connection was up for the whole time they could have happened in: pushes
-    /// DingTalk failed to deliver. Counted per day; too many, and the planner stops trusting
-    /// events. Only jobs that follow closes by push pay for the two reads.
-    private func missedPushes(_ finals: [String], nowMs: Int64) throws -> Int {
+    /// although the connection was up when they happened: pushes DingTalk failed to deliver.
+    /// When is DingTalk's `finish_time` (a push is due within the minute); without one, the
+    /// whole stretch since the instance was last seen open must be covered. Counted per day;
+    /// too many, and the planner stops trusting events. Only jobs that follow closes by push
+    /// pay for the two reads.
+    private func missedPushes(_ finals: [InstanceDetail], nowMs: Int64) throws -> Int {
         guard let session, followsCloses, !finals.isEmpty else { return 0 }
-        let found = try session.run("looking up closes found by polling") { try session.state.closesWithoutEvent(finals) }
+        let found = try session.run("looking up closes found by polling") { try session.state.closesWithoutEvent(finals.map(\.id)) }
         guard let since = found.map(\.lastOpenMs).min() else { return 0 }
         let spans = try session.run("reading the Stream spans") { try session.state.eventCoverage(sinceMs: since, nowMs: nowMs).spans }
         let coverage = EventCoverage(spans: spans)
-        return found.filter { coverage.covers(fromMs: $0.lastOpenMs, toMs: nowMs) }.count
+        var closedAt: [String: Int64] = [:]
+        for d in finals { closedAt[d.id] = d.attributes["finish_time"].flatMap(DingTalkTime.parseBeijing) }
+        return found.filter { f in
+            if let t = closedAt[f.id], t >= f.lastOpenMs, t <= nowMs {
+                return coverage.covers(fromMs: t, toMs: min(nowMs, t + Self.pushDelayMs))
+            }
+            return coverage.covers(fromMs: f.lastOpenMs, toMs: nowMs)
+        }.count
     }
+    static let pushDelayMs: Int64 = 60_000
 
     // MARK: ledger and token
 
