@@ -26,13 +26,7 @@ final class DingsimExecutableTests: XCTestCase {
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
 
         // Blocks until the first line arrives: the port file is written before it.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = firstLine(out)
         // Credentials given by flag are never echoed: someone may have typed a real one.
         let match = try XCTUnwrap(text.range(of: #"^dingsim listening on http://127\.0\.0\.1:(\d+) app_key=\(as given by --app-key\) app_secret=\(as given by --app-secret\) process_code=PROC-DEMO$"#,
                                              options: .regularExpression), text)
@@ -82,13 +76,7 @@ final class DingsimExecutableTests: XCTestCase {
         process.standardError = err
         try process.run()
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = firstLine(out)
         XCTAssertNotNil(text.range(of: #"^dingsim listening on http://127\.0\.0\.1:\d+ app_key=\#(d.appKey) app_secret=\#(d.appSecret) process_code=\#(d.processCode)$"#,
                                    options: .regularExpression), text)
         process.terminate()
@@ -106,5 +94,16 @@ final class DingsimExecutableTests: XCTestCase {
         try process.run()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 64)
+    }
+
+    /// The start line dingsim prints on stdout (blocks until it arrives).
+    private func firstLine(_ out: Pipe) -> String {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
