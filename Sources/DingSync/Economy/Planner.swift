@@ -229,7 +229,10 @@ public enum Planner {
         // Revisits leave the calls that the next half day's arrivals will need: otherwise a
         // night of revisits spends the paced allowance down to nothing and the morning's new
         // approvals queue behind the pacing line for hours.
-        let reserve = settings.mode == .sync ? arrivalReserve(snapshot) : 0
+        // Under pushes an arrival costs two gets (its first, its close's) and the safety net is
+        // the only revisit: it spends what a day of them leaves (it took every call the quiet
+        // hours' listing freed, and the arrivals waited at the pacing line again).
+        let reserve = settings.mode == .sync ? arrivalReserve(snapshot) * (policy.closesByEvent ? 4 : 1) : 0
         var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
         for d in due {
             let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed || d.0.reason == .event

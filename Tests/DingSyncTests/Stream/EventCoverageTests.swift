@@ -150,3 +150,29 @@ final class PushedGetPacingTests: XCTestCase {
         XCTAssertTrue(capped.gets.allSatisfy { $0.reason == .event })
     }
 }
+
+/// While pushes bring the closes, the safety net spends only what a day of arrivals and their
+/// pushed closes leave of the allowance.
+final class SafetyNetReserveTests: XCTestCase {
+    let now = PlannerTests.now
+    static let day: Int64 = 86_400_000
+
+    func testTheSafetyNetLeavesADayOfArrivalsAndTheirCloses() {
+        var snap = JobSnapshot(arrivalsLast30Days: 1_500)
+        snap.open = (0..<200).map { OpenInstance(id: "o\($0)", createdMs: now - 60 * Self.day, checkedMs: now - 50 * Self.day) }
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 70 * Self.day, toMs: now)])
+        var s = Planner.Settings()
+        s.monthlyBudget = 4_000
+        s.closesByEvent = true
+        var plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        XCTAssertTrue(plan.policy.closesByEvent)
+        plan.allowance = 150
+        XCTAssertEqual(Planner.gets(snap, plan: plan, nowMs: now, spent: 0, settings: s).gets.count, 150 - 100,
+                       "a day of 50 arrivals, each a first get and a pushed close's, stays unspent")
+        s.closesByEvent = false
+        var polling = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        polling.allowance = 150
+        XCTAssertEqual(Planner.gets(snap, plan: polling, nowMs: now, spent: 0, settings: s).gets.count, 150 - 25,
+                       "polling keeps half a day of first gets")
+    }
+}
