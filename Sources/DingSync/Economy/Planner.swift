@@ -156,6 +156,14 @@ public enum Planner {
                     plan.catchUpListedAtMs = now
                 }
             }
+            // With pushes the need the fit sees is the healthy connection's, and an outage or a
+            // day of distrusted events costs polling beyond it: spending ahead of the pacing
+            // line on that estimate (415 calls in two days of a faulty week) left the pushed
+            // gets past the line and the arrivals waiting for it for days. Ahead of the line
+            // only for history (a catch-up listing).
+            if settings.closesByEvent, plan.catchUpListedAtMs == nil {
+                plan.allowance = min(plan.allowance, max(budget.paced, 0))
+            }
         }
         return plan
     }
@@ -229,10 +237,11 @@ public enum Planner {
         // Revisits leave the calls that the next half day's arrivals will need: otherwise a
         // night of revisits spends the paced allowance down to nothing and the morning's new
         // approvals queue behind the pacing line for hours.
-        // Under pushes an arrival costs two gets (its first, its close's) and the safety net is
-        // the only revisit: it spends what a day of them leaves (it took every call the quiet
-        // hours' listing freed, and the arrivals waited at the pacing line again).
-        let reserve = settings.mode == .sync ? arrivalReserve(snapshot) * (policy.closesByEvent ? 4 : 1) : 0
+        // With pushes an arrival costs two gets (its first, its close's), and revisits spend
+        // what a day of them leaves: the safety net took every call the quiet hours' listing
+        // freed, and while events were distrusted the polling revisits did, so that the pushed
+        // gets ran past the pacing line and the arrivals waited for it for days.
+        let reserve = settings.mode == .sync ? arrivalReserve(snapshot) * (settings.closesByEvent ? 4 : 1) : 0
         var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
         for d in due {
             let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed || d.0.reason == .event
