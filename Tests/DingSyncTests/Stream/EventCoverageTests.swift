@@ -176,3 +176,22 @@ final class SafetyNetReserveTests: XCTestCase {
                        "polling keeps half a day of first gets")
     }
 }
+
+/// v1 while pushes flow: the new-id listing keeps topapi's hour even in a tight month.
+final class EventFitV1Tests: XCTestCase {
+    let now = PlannerTests.now
+    static let day: Int64 = 86_400_000
+
+    func testTheListingKeepsTheHourWhilePushesFlow() {
+        var snap = JobSnapshot(watermarkMs: now - 3_600_000, lastListedMs: now - 3_600_000, arrivalsLast30Days: 1_500)
+        snap.open = (0..<300).map { OpenInstance(id: "o\($0)", createdMs: now - Int64($0 % 100) * Self.day - 1, checkedMs: now - 3_600_000) }
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 2 * Self.day, toMs: now)])
+        var s = Planner.Settings()
+        s.api = .v1
+        s.monthlyBudget = 4_000
+        s.closesByEvent = true
+        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        XCTAssertLessThanOrEqual(plan.policy.listIntervalMs, 55 * 60_000, "new rows within the hour")
+        XCTAssertGreaterThan(plan.scale, 1, "the month is tight: the sweeps stretch, not the listing")
+    }
+}
