@@ -22,6 +22,7 @@ struct DingSyncCommand: ParsableCommand {
     /// non-zero exit promises (docs/operations.md), so parse errors end here with it last.
     /// Subcommands print their own error line before throwing their `ExitCode`.
     static func main() {
+        limitMallocArenas()
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -44,3 +45,20 @@ struct DingSyncCommand: ParsableCommand {
         FileHandle.standardError.write(Data("dingsync: error: \(text)\n".utf8))
     }
 }
+
+/// glibc gives each thread that allocates its own arena (up to 8 per core), and memory freed in
+/// one stays there: the fetch pool's workers, each parsing instances into a different arena,
+/// made peak RSS grow 1.18x from 2,000 to 20,000 instances. Two arenas keep it flat; the
+/// workers wait on DingTalk, not on malloc's lock. `MALLOC_ARENA_MAX` in the environment wins.
+private func limitMallocArenas() {
+    #if os(Linux)
+    if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = glibcMallopt(glibcArenaMax, 2) }
+    #endif
+}
+
+#if os(Linux)
+// <malloc.h> is not in Swift's Glibc module; mallopt and M_ARENA_MAX (-8) are glibc's stable ABI
+// since 2.10 (musl has no mallopt, but Swift on Linux means glibc).
+@_silgen_name("mallopt") private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+private let glibcArenaMax: Int32 = -8
+#endif
