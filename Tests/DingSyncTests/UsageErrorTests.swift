@@ -50,6 +50,19 @@ final class UsageErrorTests: XCTestCase {
         XCTAssertFalse(last.contains("whole number"), last)
     }
 
+    /// A number field naming the wrong variable says so without printing what it holds.
+    func testANumberFieldNamingASecretNeverPrintsIt() throws {
+        let job = try JobFixture(instances: JobFixture.generate(count: 2, days: 2), withDatabase: false) { c in
+            setting(&c, "mysql", "port", "${MYSQL_PASSWORD}")
+        }
+        var env = job.env
+        env["MYSQL_PASSWORD"] = "not-a-port-secret-\(UUID().uuidString)"
+        let r = try runDingsync(["sync", "--config", job.configURL.path], env: env)
+        XCTAssertEqual(r.code, 78, r.stderr)
+        XCTAssertTrue(r.stderr.contains("mysql.port: must be a whole number"), r.stderr)
+        XCTAssertFalse(r.stderr.contains(env["MYSQL_PASSWORD"]!), r.stderr)
+    }
+
     // MARK: 9. a missing secret is not invited into the config
 
     func testMissingSecretHintSaysWhereToSetIt() throws {

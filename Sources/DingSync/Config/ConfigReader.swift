@@ -83,7 +83,8 @@ struct ConfigReader {
             case .success(let e):
                 n = Int64(e)
                 if n == nil, e != s {
-                    problems.add(child(key), "must be a whole number, found \"\(e)\" (from \(s))")
+                    // Never the expanded value: a variable named by mistake may hold a secret.
+                    problems.add(child(key), "must be a whole number; \(s) does not expand to one")
                     return def
                 }
             case .failure(.missing(let name)):
