@@ -103,7 +103,7 @@ public enum CheckCommandBody {
         // token request above is not metered).
         let spent = calls.monthSpent(nowMs: now), monthly = dt.monthlyCallBudget
         if spent >= monthly {
-            r.skip(listing, "the job's monthly budget is spent (\(spent) of \(monthly) calls): no metered call until it resets at \(resetText(context.config, nowMs: now))")
+            r.skip(listing, "the job's monthly budget is spent (\(spent) of \(monthly) calls): no metered call until it resets at \(BeijingMonth(containing: now).resetText(in: context.config.sync.timezone))")
             return .budgetSpent
         }
         let days = min(context.config.sync.windowDays, 30)
@@ -254,11 +254,6 @@ public enum CheckCommandBody {
         }
     }
 
-    /// The 1st of next (Beijing) month, midnight, in the job's zone: when the budget resets.
-    static func resetText(_ config: JobConfig, nowMs: Int64) -> String {
-        OperatorSupport.local(BeijingMonth(containing: nowMs).endMs, config.sync.timezone) + " \(config.sync.timezone.identifier)"
-    }
-
     /// What the job spends against its monthly budget, and whether DingTalk has blocked the
     /// organisation's quota for the rest of the month: the listing call above probed it.
     private static func budget(_ config: JobConfig, _ store: StateStore, nowMs: Int64, listing: ListingAnswer, _ r: inout Report) {
@@ -284,7 +279,7 @@ public enum CheckCommandBody {
             if e.spent >= e.budget {
                 let skipped = listing == .budgetSpent ? "skipped the \(config.dingtalk.api == .v1 ? "v1 query" : "listids") check and the first-sync count, so check made no metered call; " : ""
                 r.fail("budget", DingSyncError(.tryLater, "over budget: \(e.spent) of \(e.budget) calls spent in \(e.month) (Beijing time); \(skipped)"
-                    + "syncs make no call until the budget resets at \(resetText(config, nowMs: nowMs)); raise dingtalk.monthly_call_budget only if the organisation's quota allows"))
+                    + "syncs make no call until the budget resets at \(BeijingMonth(containing: nowMs).resetText(in: config.sync.timezone)); raise dingtalk.monthly_call_budget only if the organisation's quota allows"))
                 return
             }
             let fit = e.monthlyNeed <= e.budget ? "fits" : "exceeds the budget: freshness will be rationed"

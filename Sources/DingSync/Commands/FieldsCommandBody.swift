@@ -78,8 +78,7 @@ public enum FieldsCommandBody {
         out.out("# Instance attributes (of instance \(shown.id))")
         var a = TextTable(["name", "example value"])
         for name in InstanceDetail.attributeNames {
-            let value = name == "id" ? shown.id : name == "process_code" ? shown.processCode : shown.attributes[name]
-            a.add([name, value ?? ""])
+            a.add([name, shown.attributes[name] ?? ""])
         }
         a.lines().forEach(out.out)
         out.out("")

@@ -23,6 +23,10 @@ public struct BeijingMonth: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(year)-\(month < 10 ? "0" : "")\(month)" }
     public var lengthMs: Int64 { endMs - startMs }
 
+    /// When the month's budget resets (the 1st of the next, 00:00 Beijing) as wall-clock time in
+    /// the job's zone, with the zone's name: every "resets at" the tool prints.
+    public func resetText(in tz: TimeZone) -> String { "\(LocalDateTime(epochMs: endMs, timeZone: tz)) \(tz.identifier)" }
+
     public static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
     /// Midnight of the 1st in Beijing, by civil-from-days arithmetic (no calendar object per call).
@@ -95,7 +99,8 @@ public struct CallBudget: Sendable, Equatable {
     }
 
     /// The share of the budget spent, as a whole percentage (over 100 when over budget).
-    public var percentSpent: Int { monthly > 0 ? spent * 100 / monthly : 0 }
+    public var percentSpent: Int { Self.percent(spent, of: monthly) }
+    public static func percent(_ spent: Int, of monthly: Int) -> Int { monthly > 0 ? spent * 100 / monthly : 0 }
 
     /// 80 % of the budget spent: warn (and alert once a month).
     public var overWarningLine: Bool { spent * 5 >= monthly * 4 }

@@ -83,7 +83,7 @@ public struct EconomyReport: Sendable, Codable, Equatable {
     func projectionText(timeZone tz: TimeZone) -> String {
         let need = "the job needs about \(monthlyNeed) a month at its observed volume"
         if spent >= budget {
-            let reset = TimeParsing.formatLocal(BeijingMonth(containing: nowMs).endMs, timeZone: tz)
+            let reset = BeijingMonth(containing: nowMs).resetText(in: tz)
             return "none: the budget of \(budget) is spent (\(spent)), so no call is made until it resets at \(reset); \(need)"
         }
         if projectedMonthEnd > budget {
@@ -102,7 +102,7 @@ public struct EconomyReport: Sendable, Codable, Equatable {
 
     /// Lines for `status`, aligned with its other fields.
     public func lines(timeZone tz: TimeZone) -> [String] {
-        let percent = budget > 0 ? spent * 100 / budget : 0
+        let percent = CallBudget.percent(spent, of: budget)
         var out = [
             "calls this month: \(spent) of \(budget) (\(percent) %, \(month) Beijing time): listids \(calls["listids"] ?? 0), get \(calls["get"] ?? 0)\(v1Calls); token requests \(calls["token"] ?? 0) (not metered)",
             "projected:        " + projectionText(timeZone: tz),

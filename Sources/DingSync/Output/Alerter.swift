@@ -50,7 +50,7 @@ public struct Alerter {
     @discardableResult
     public func budgetWarningIfNeeded(_ summary: RunSummary) -> Bool {
         guard summary.budgetWarning else { return false }
-        let share = summary.budget > 0 ? summary.monthCalls * 100 / summary.budget : 0
+        let share = CallBudget.percent(summary.monthCalls, of: summary.budget)
         let title = "dingsync \(summary.job): \(share) % of the monthly DingTalk call budget spent"
         let text = "### \(title)\n\n- spent this month: \(summary.monthCalls) of \(summary.budget) calls\n"
             + "- projected by month end: \(summary.projectedMonthCalls)\n"

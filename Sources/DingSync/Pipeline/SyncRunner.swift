@@ -172,6 +172,10 @@ public final class SyncRunner {
 
     // MARK: - The pipeline
 
+    /// The hours of the job's arrivals matter only while pushes bring its closes (`QuietHours`):
+    /// only then does a snapshot read them.
+    private var hourProfileOffsetMs: Int64? { settings.closesByEvent ? settings.hourOffsetMs : nil }
+
     private func pipeline(fromMs: Int64, toMs: Int64, nowMs: Int64) throws {
         if let block = try read("reading the quota block", nil, { try $0.quotaBlock(appKeyId: appKeyId) }), block.untilMs > nowMs {
             summary.quotaBlockedUntilMs = block.untilMs
@@ -195,10 +199,9 @@ public final class SyncRunner {
         let spent = CallCounters.metered(spentByEndpoint)
         let budget = CallBudget(monthly: config.dingtalk.monthlyCallBudget, spent: spent, nowMs: nowMs)
         let resyncMs = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
-        // The hours of the job's arrivals matter only while pushes bring its closes.
-        let zoneOffsetMs = Int64(config.sync.timezone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(nowMs) / 1000))) * 1000
-        let hourOffsetMs: Int64? = config.events?.followsCloses == true ? zoneOffsetMs : nil
-        var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }
+        settings.closesByEvent = config.events?.followsCloses == true
+        settings.hourOffsetMs = Int64(config.sync.timezone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(nowMs) / 1000))) * 1000
+        var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
         if snapshot.coverage.distrusted {
             logger.warning("\(snapshot.coverage.missedToday) close(s) found by polling today were never pushed, although watch was connected: polling as if events were down (check the app's event subscription and the console filter rule)")
         }
@@ -212,8 +215,6 @@ public final class SyncRunner {
         settings.monthlyBudget = config.dingtalk.monthlyCallBudget
         settings.api = config.dingtalk.api
         settings.arrivalsByEvent = config.events?.followsArrivals == true
-        settings.closesByEvent = config.events?.followsCloses == true
-        settings.hourOffsetMs = zoneOffsetMs
         settings.limit = request.limit
         settings.maxCalls = request.maxCalls
         var plan = Planner.listing(snapshot, budget: budget, settings: settings)
@@ -228,7 +229,7 @@ public final class SyncRunner {
             // what is due, why it is not paid, when that changes.
             let due = request.mode == .backfill ? "the backfill's listing of its range" : "a listing (how new instances are found) is due"
             throw DingSyncError(.tryLater, "\(due), and job \(config.job) has spent \(spent) of its \(budget.monthly) calls this month (\(month) Beijing time), "
-                + "so nothing pays for it; the budget resets at \(Self.local(month.endMs, config.sync.timezone)) and the next sync then lists; "
+                + "so nothing pays for it; the budget resets at \(month.resetText(in: config.sync.timezone)) and the next sync then lists; "
                 + "or raise dingtalk.monthly_call_budget if the organisation's quota allows", cause: .budget)
         }
 
@@ -264,7 +265,7 @@ public final class SyncRunner {
                 // Read again only what a step changed: under a cron every minute most runs list
                 // nothing, and the open rows' query was most of what such a run cost.
                 if !plan.windows.isEmpty {
-                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }
+                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
                     if plan.catchUpListedAtMs != nil {
                         plan = Planner.refitAfterCatchUp(plan, snapshot: snapshot, listed: summary.windowStats, budget: budget, settings: settings)
                         summary.allowance = plan.allowance
@@ -284,7 +285,7 @@ public final class SyncRunner {
                     (now, spentSoFar) = (context.clock.nowMs(), shared.counters.snapshot.metered)
                     shared.allowance.set(max(0, plan.allowance - spentSoFar))
                     if slicesListed > 0 {
-                        snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }
+                        snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
                     }
                 }
             } else {
@@ -364,8 +365,7 @@ public final class SyncRunner {
         let idle = summary.calls.metered < summary.allowance
         if request.mode == .sync, let plan = lastPlan, deferredNew > 0 || idle {
             let resyncMs = settings.resyncOpenMs
-            let hourOffsetMs = settings.closesByEvent ? settings.hourOffsetMs : nil
-            if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourOffsetMs) }) {
+            if let snapshot = try? read("reading the job's state", nil as JobSnapshot?, { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }) {
                 // Counted after the run: a catch-up's first gets began during its listing.
                 let owed = snapshot.pending.filter { $0.reason == .new }.count
                 if deferredNew > 0, owed > 0 {

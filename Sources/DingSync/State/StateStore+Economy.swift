@@ -39,20 +39,24 @@ extension StateStore {
         s.coverage = try eventCoverageIfRecorded(sinceMs: nowMs - resyncOpenMs, nowMs: nowMs)
         // `is_final` named so the count is read from the open_instances index alone: by the
         // primary key it read every stored row of the job (their details too), on every run.
-        let stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ?")
-            .query([.text(job), .int(nowMs - 30 * RevisitPolicy.day)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
-        s.arrivalsLast30Days = stored + s.pending.filter { $0.reason == .new }.count
+        // A job followed by push needs the count per hour of day: one read gives both.
+        let since = nowMs - 30 * RevisitPolicy.day
+        let stored: Int
         if let offset = hourOffsetMs {
-            // From the same index range as the count above.
             var hours = [Int](repeating: 0, count: 24)
             for r in try db.prepare("""
                 SELECT ((`create_time_ms` + ?) DIV 3600000) % 24, COUNT(*) FROM `dingsync_instances`
                 WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ? GROUP BY 1
-                """).query([.int(offset), .text(job), .int(nowMs - 30 * RevisitPolicy.day)]) {
+                """).query([.int(offset), .text(job), .int(since)]) {
                 if let h = r[0].flatMap({ Int($0) }), let n = r[1].flatMap({ Int($0) }), (0..<24).contains(h) { hours[h] = n }
             }
             s.arrivalsByHour = hours
+            stored = hours.reduce(0, +)
+        } else {
+            stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ?")
+                .query([.text(job), .int(since)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         }
+        s.arrivalsLast30Days = stored + s.pending.filter { $0.reason == .new }.count
         return s
     }
 
