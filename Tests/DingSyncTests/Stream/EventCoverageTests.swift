@@ -106,12 +106,18 @@ final class EventFitTests: XCTestCase {
     let now = PlannerTests.now
     static let day: Int64 = 86_400_000
 
-    func testFlowingPushesBuyFasterArrivalsAndCountACloseGetPerArrival() {
+    /// 50 a day with 300 open rows up to `oldestDays` old, listed and checked an hour ago.
+    func busyJob(oldestDays: Int64) -> (JobSnapshot, Planner.Settings) {
         var snap = JobSnapshot(watermarkMs: now - 3_600_000, lastListedMs: now - 3_600_000, arrivalsLast30Days: 1_500)
-        snap.open = (0..<300).map { OpenInstance(id: "o\($0)", createdMs: now - Int64($0 % 60) * Self.day - 1, checkedMs: now - 3_600_000) }
+        snap.open = (0..<300).map { OpenInstance(id: "o\($0)", createdMs: now - Int64($0) % oldestDays * Self.day - 1, checkedMs: now - 3_600_000) }
         var s = Planner.Settings()
         s.monthlyBudget = 4_000
         s.closesByEvent = true
+        return (snap, s)
+    }
+
+    func testFlowingPushesBuyFasterArrivalsAndCountACloseGetPerArrival() {
+        var (snap, s) = busyJob(oldestDays: 60)
         let polling = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
         XCTAssertFalse(polling.policy.closesByEvent, "no span: polling's policy")
         XCTAssertGreaterThan(polling.policy.listIntervalMs, 60 * 60_000)
@@ -124,6 +130,16 @@ final class EventFitTests: XCTestCase {
         s.closesByEvent = false
         XCTAssertFalse(Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s).policy.closesByEvent,
                        "a job without events never trusts spans")
+    }
+
+    /// v1 while pushes flow: the new-id listing keeps topapi's hour even in a tight month.
+    func testTheV1ListingKeepsTheHourWhilePushesFlow() {
+        var (snap, s) = busyJob(oldestDays: 100)
+        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 2 * Self.day, toMs: now)])
+        s.api = .v1
+        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
+        XCTAssertLessThanOrEqual(plan.policy.listIntervalMs, 55 * 60_000, "new rows within the hour")
+        XCTAssertGreaterThan(plan.scale, 1, "the month is tight: the sweeps stretch, not the listing")
     }
 }
 
@@ -174,24 +190,5 @@ final class SafetyNetReserveTests: XCTestCase {
         polling.allowance = 150
         XCTAssertEqual(Planner.gets(snap, plan: polling, nowMs: now, spent: 0, settings: s).gets.count, 150 - 25,
                        "polling keeps half a day of first gets")
-    }
-}
-
-/// v1 while pushes flow: the new-id listing keeps topapi's hour even in a tight month.
-final class EventFitV1Tests: XCTestCase {
-    let now = PlannerTests.now
-    static let day: Int64 = 86_400_000
-
-    func testTheListingKeepsTheHourWhilePushesFlow() {
-        var snap = JobSnapshot(watermarkMs: now - 3_600_000, lastListedMs: now - 3_600_000, arrivalsLast30Days: 1_500)
-        snap.open = (0..<300).map { OpenInstance(id: "o\($0)", createdMs: now - Int64($0 % 100) * Self.day - 1, checkedMs: now - 3_600_000) }
-        snap.coverage = EventCoverage(spans: [.init(fromMs: now - 2 * Self.day, toMs: now)])
-        var s = Planner.Settings()
-        s.api = .v1
-        s.monthlyBudget = 4_000
-        s.closesByEvent = true
-        let plan = Planner.listing(snap, budget: CallBudget(monthly: 4_000, spent: 0, nowMs: now), settings: s)
-        XCTAssertLessThanOrEqual(plan.policy.listIntervalMs, 55 * 60_000, "new rows within the hour")
-        XCTAssertGreaterThan(plan.scale, 1, "the month is tight: the sweeps stretch, not the listing")
     }
 }
