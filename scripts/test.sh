@@ -5,6 +5,7 @@
 # Why a server per slot and not `swift test --parallel`: every fixture's job is named
 # wan-recharge, so two runs on one server would meet in GET_LOCK('dingsync:wan-recharge'),
 # the resilience tests restart their server, and the TLS server sits at the main port + 100.
+# DINGSYNC_TEST_PORT_BASE (default 33306) moves the slots, for a second checkout beside this one.
 # A slot runs its classes one after another, so within a slot nothing changes from a serial
 # run. Then scripts/newcomer.sh (the README's production steps against dingsim, on a MariaDB of
 # its own at port 33390), counted as one more test case. Writes .build/test.log (every class's
@@ -19,7 +20,7 @@ TIMES="$REPO/.build/test-class-seconds"
 slot_env() {
     export DINGSYNC_MARIADB_DIR="$REPO/.build/mariadb-slot$1"
     # Apart by 2 so that a slot's TLS server (its port + 100) never takes another slot's port.
-    export DINGSYNC_MARIADB_PORT=$((33306 + 2 * $1))
+    export DINGSYNC_MARIADB_PORT=$((${DINGSYNC_TEST_PORT_BASE:-33306} + 2 * $1))
 }
 
 if [[ "${1:-}" == run-class ]]; then
