@@ -203,7 +203,8 @@ public final class SyncRunner {
         settings.hourOffsetMs = Int64(config.sync.timezone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(nowMs) / 1000))) * 1000
         var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
         if snapshot.coverage.distrusted {
-            logger.warning("\(snapshot.coverage.missedToday) close(s) found by polling today were never pushed, although watch was connected: polling as if events were down (check the app's event subscription and the console filter rule)")
+            let c = snapshot.coverage
+            logger.warning("\(c.missedRecent) close(s) found by polling in the last \(EventCoverage.recentDays) days (\(c.missedToday) today) were never pushed, although watch was connected (\(c.eventsRecent) pushed): polling as if events were down (check the app's event subscription and the console filter rule)")
         }
 
         settings.mode = request.mode

@@ -203,8 +203,10 @@ extension StateStore {
             spans[last].toMs = max(spans[last].toMs, nowMs)
         }
         let today = Self.beijingDay(nowMs)
-        let day = try eventDays(sinceDay: today).first
-        return EventCoverage(spans: spans, missedToday: day?.missed ?? 0, eventsToday: day?.events ?? 0)
+        let days = try eventDays(sinceDay: Self.beijingDay(nowMs - Int64(EventCoverage.recentDays - 1) * 86_400_000))
+        let day = days.last { $0.day == today }
+        return EventCoverage(spans: spans, missedToday: day?.missed ?? 0, eventsToday: day?.events ?? 0,
+                             missedRecent: days.reduce(0) { $0 + $1.missed }, eventsRecent: days.reduce(0) { $0 + $1.events })
     }
 
     public struct StreamState: Sendable, Equatable {

@@ -33,6 +33,18 @@ final class EventCoverageTests: XCTestCase {
         XCTAssertFalse(EventCoverage(spans: spans, missedToday: 4, eventsToday: 40).covers(fromMs: 0, toMs: 50), "4 of 44 is 9 %")
     }
 
+    /// Polling is what finds missed pushes: a day that trusts them again finds none, so the
+    /// distrust is judged over the week as well, and holds while the week's share is high.
+    func testAWeekOfMissedPushesKeepsPollingOnAQuietDay() {
+        let spans = [EventCoverage.Span(fromMs: 0, toMs: 100)]
+        let quietToday = EventCoverage(spans: spans, missedToday: 0, eventsToday: 30, missedRecent: 30, eventsRecent: 270)
+        XCTAssertTrue(quietToday.distrusted, "30 of 300 this week is 10 %, though none today")
+        XCTAssertFalse(quietToday.covers(fromMs: 0, toMs: 50))
+        XCTAssertFalse(EventCoverage(spans: spans, missedToday: 0, eventsToday: 40, missedRecent: 6, eventsRecent: 300).distrusted, "6 of 306 is 2 %")
+        XCTAssertTrue(EventCoverage(spans: spans, missedToday: 4, eventsToday: 40, missedRecent: 4, eventsRecent: 400).distrusted,
+                      "a bad day is enough on its own")
+    }
+
     /// topapi: a young open instance is revisited within hours when polling; under a healthy
     /// connection only the weekly safety net fetches it; after an outage it is polled again,
     /// paced from the outage's start, not from its last get.

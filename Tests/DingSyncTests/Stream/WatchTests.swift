@@ -193,6 +193,10 @@ final class WatchMissedPushTests: XCTestCase {
         let passes = watch.passes
         job.advance(11 * 60_000)  // the next regular pass plans with today's misses
         XCTAssertTrue(eventually { watch.passes > passes && watch.captured.stderr.contains("never pushed") }, watch.captured.stderr)
+        // The next day has found no miss yet, and still polls: the week's share is judged too.
+        let before = watch.passes
+        job.advance(86_400_000)
+        XCTAssertTrue(eventually { watch.passes > before && watch.captured.stderr.contains("in the last 7 days (0 today)") }, watch.captured.stderr)
         XCTAssertEqual(watch.stop(), 0)
         let missed = try job.connect().query("SELECT SUM(missed) FROM dingsync_event_days").first?.first ?? nil
         XCTAssertEqual(missed, "\(closed.count)", "every close polling found inside the span is a missed push")
