@@ -4,7 +4,8 @@ import HTTPClient
 import Logging
 import MySQLClient
 
-/// One `sync` or `backfill` run: read the job's state, plan, list, plan again, fetch, commit.
+/// One `sync` or `backfill` run (or a pass of `watch`): read the job's state, plan the listing,
+/// then carry out the pass's steps in one loop, whatever the mode and API (`PassState`).
 /// Decisions are the planner's (pure); the pool carries them out under the run's allowance;
 /// the committer writes. A window's watermark moves only after every id it listed is recorded
 /// (written, or owed a get in the state tables), so a crash at any instant loses nothing.
