@@ -4,7 +4,8 @@ import HTTPClient
 import Logging
 import MySQLClient
 
-/// One `sync` or `backfill` run: read the job's state, plan, list, plan again, fetch, commit.
+/// One `sync` or `backfill` run (or a pass of `watch`): read the job's state, plan the listing,
+/// then carry out the pass's steps in one loop, whatever the mode and API (`PassState`).
 /// Decisions are the planner's (pure); the pool carries them out under the run's allowance;
 /// the committer writes. A window's watermark moves only after every id it listed is recorded
 /// (written, or owed a get in the state tables), so a crash at any instant loses nothing.
@@ -201,7 +202,7 @@ public final class SyncRunner {
         let resyncMs = Int64(config.sync.resyncOpenDays) * WindowPlanner.dayMs
         settings.closesByEvent = config.events?.followsCloses == true
         settings.hourOffsetMs = Int64(config.sync.timezone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(nowMs) / 1000))) * 1000
-        var snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
+        let snapshot = try read("reading the job's state", JobSnapshot()) { try $0.snapshot(nowMs: nowMs, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
         if snapshot.coverage.distrusted {
             let c = snapshot.coverage
             logger.warning("\(c.missedRecent) close(s) found by polling in the last \(EventCoverage.recentDays) days (\(c.missedToday) today) were never pushed, although watch was connected (\(c.eventsRecent) pushed): polling as if events were down (check the app's event subscription and the console filter rule)")
@@ -218,14 +219,15 @@ public final class SyncRunner {
         settings.arrivalsByEvent = config.events?.followsArrivals == true
         settings.limit = request.limit
         settings.maxCalls = request.maxCalls
-        var plan = Planner.listing(snapshot, budget: budget, settings: settings)
+        var pass = PassState(snapshot: snapshot, budget: budget, settings: settings, dryRun: request.dryRun, refetch: request.refetch)
+        let plan = pass.plan
         summary.allowance = plan.allowance
         shared.allowance.set(plan.allowance + plan.listingSlack)
         committer.policy = plan.policy
         committer.listingDueMs = plan.listingDueMs
         logger.debug("planned", metadata: ["allowance": "\(plan.allowance)", "scale": "\(plan.scale)", "windows": "\(plan.windows.count)",
                                             "month_calls": "\(spent)", "budget": "\(budget.monthly)"])
-        if budget.remaining == 0, !plan.windows.isEmpty || plan.listingDue {
+        if pass.listingUnpaid {
             // cli.md: 75 when the job's own budget cannot pay for the run's listing. One line:
             // what is due, why it is not paid, when that changes.
             let due = request.mode == .backfill ? "the backfill's listing of its range" : "a listing (how new instances are found) is due"
@@ -248,85 +250,77 @@ public final class SyncRunner {
             try read("looking up stored instances", Set<String>()) { try $0.storedIds(among: ids) }
         }
         defer { summary = executor.summary }
-        // A sync's catch-up fetches as it lists, within what the plan after the listing allows
-        // whatever the listing shows (the pacing line: a refit never goes below it).
-        let atOnce = request.mode == .sync && plan.catchUpListedAtMs != nil && !request.dryRun && request.limit == nil
-        let shared = self.shared
-        let listed = try executor.list(plan.windows, progress: progress, fetchWhileListingUpTo: atOnce ? min(plan.allowance, budget.paced) : 0,
-                                       spent: { shared.counters.snapshot.metered })
-        summary = executor.summary
+        pass.tally(nowMs: context.clock.nowMs(), spent: shared.counters.snapshot.metered)
+        while let step = pass.next() {
+            summary.allowance = pass.allowance
+            try perform(step, &pass, progress: progress)
+        }
+    }
 
-        var now = context.clock.nowMs()
-        var spentSoFar = shared.counters.snapshot.metered
-        // The gets get what the listing left of the allowance, never its borrowed slack.
-        shared.allowance.set(max(0, plan.allowance - spentSoFar))
-        switch request.mode {
-        case .sync:
-            if session != nil {
-                // Read again only what a step changed: under a cron every minute most runs list
-                // nothing, and the open rows' query was most of what such a run cost.
-                if !plan.windows.isEmpty {
-                    snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
-                    if plan.catchUpListedAtMs != nil {
-                        plan = Planner.refitAfterCatchUp(plan, snapshot: snapshot, listed: summary.windowStats, budget: budget, settings: settings)
-                        summary.allowance = plan.allowance
-                        shared.allowance.set(max(0, plan.allowance - spentSoFar))
-                    }
-                }
-                if plan.running != nil, !request.dryRun {
-                    // v1: RUNNING listings of the open rows' slices, with what the new ids and
-                    // the closes already found leave of the allowance; then the gets they owe.
-                    plan = Planner.running(snapshot, plan: plan, nowMs: now, spent: spentSoFar, settings: settings)
-                    executor.summary = summary
-                    let slicesListed = try executor.listRunning(plan.slices)
-                    summary = executor.summary
-                    summary.runningSlices = slicesListed
-                    logger.debug("running slices", metadata: ["listed": "\(summary.runningSlices)", "planned": "\(plan.slices.count)",
-                                                               "deferred": "\(plan.slicesDeferred)", "closes_found": "\(summary.closesFound)"])
-                    (now, spentSoFar) = (context.clock.nowMs(), shared.counters.snapshot.metered)
-                    shared.allowance.set(max(0, plan.allowance - spentSoFar))
-                    if slicesListed > 0 {
-                        snapshot = try read("reading the job's state", snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) }
-                    }
-                }
-            } else {
-                let known = Set(snapshot.pending.map(\.id))
-                // A preview shows the new rows now, whatever the first-get delay would do.
-                let seen = now - plan.policy.firstGetDelayMs
-                snapshot.pending += committer.memoryPending.subtracting(known).sorted().map { PendingInstance(id: $0, reason: .new, seenMs: seen) }
+    /// Carries out one step of the pass and records in it what came of the step. Decides
+    /// nothing: what comes next, for every mode and API, is the pass's decision.
+    private func perform(_ step: PassStep, _ pass: inout PassState, progress: ProgressReporter) throws {
+        let resyncMs = settings.resyncOpenMs
+        switch step {
+        case .list(let windows, let cap):
+            executor.summary = summary
+            let shared = self.shared
+            let ids = try executor.list(windows, progress: progress, fetchWhileListingUpTo: cap, spent: { shared.counters.snapshot.metered })
+            summary = executor.summary
+            pass.listed(ids, windows: summary.windowStats, owedInMemory: committer.memoryPending)
+            tally(&pass)
+        case .reread:
+            let now = pass.nowMs
+            pass.reread(try read("reading the job's state", pass.snapshot) { try $0.snapshot(nowMs: now, resyncOpenMs: resyncMs, hourOffsetMs: hourProfileOffsetMs) })
+        case .sweep(let slices):
+            shared.allowance.set(pass.callsLeft)
+            executor.summary = summary
+            let slicesListed = try executor.listRunning(slices)
+            summary = executor.summary
+            summary.runningSlices = slicesListed
+            logger.debug("running slices", metadata: ["listed": "\(summary.runningSlices)", "planned": "\(pass.plan.slices.count)",
+                                                       "deferred": "\(pass.plan.slicesDeferred)", "closes_found": "\(summary.closesFound)"])
+            pass.swept(slicesListed)
+            tally(&pass)
+        case .lookUp(let ids):
+            pass.lookedUp(final: try read("looking up stored instances", Set<String>()) { try $0.finalIds(among: ids) })
+        case .estimate(let e):
+            summary.skipped = e.skipped
+            summary.estimate = e.calls
+            let cut = executor.listingCut
+            context.console.err(backfillEstimateLine(listed: e.listed, estimate: e.calls, spentBefore: pass.budget.spent, spentSoFar: pass.spent,
+                                                     budget: pass.budget.monthly, cut: cut))
+            if !e.fits {
+                throw backfillShortfall(estimate: e.calls, listed: e.listed, spentBefore: pass.budget.spent, spentSoFar: pass.spent,
+                                        budget: pass.budget.monthly, cut: cut)
             }
-            plan = Planner.gets(snapshot, plan: plan, nowMs: now, spent: spentSoFar, settings: settings)
+        case .fetch(let gets):
             // Pushed gets may go past the pacing line (never past the month's budget).
-            shared.allowance.set(max(0, plan.allowance - spentSoFar))
-        case .backfill:
-            let final = request.refetch ? [] : try read("looking up stored instances", Set<String>()) { try $0.finalIds(among: listed) }
-            summary.skipped = listed.count - (request.refetch ? listed.count : listed.filter { !final.contains($0) }.count)
-            let fit = Planner.backfillGets(listed: listed, storedFinal: final, refetch: request.refetch, plan: plan,
-                                           spent: spentSoFar, settings: settings)
-            plan = fit.plan
-            summary.estimate = fit.estimate
-            context.console.err(backfillEstimateLine(listed: listed.count, estimate: fit.estimate, spentBefore: spent, spentSoFar: spentSoFar,
-                                                     budget: budget.monthly, cut: executor.listingCut))
-            if !fit.fits {
-                throw backfillShortfall(estimate: fit.estimate, listed: listed.count, spentBefore: spent, spentSoFar: spentSoFar,
-                                        budget: budget.monthly, cut: executor.listingCut)
+            shared.allowance.set(pass.callsLeft)
+            let plan = pass.plan
+            summary.deferred = plan.deferred.values.reduce(0) { $0 + $1.count }
+            summary.oldestDeferredMs = plan.deferred.values.compactMap(\.oldestMs).min()
+            if summary.deferred > 0 {
+                logger.notice("deferred to later runs: the paced budget does not pay for them now", metadata: [
+                    "deferred": "\(summary.deferred)",
+                    "oldest_waiting_since": "\(summary.oldestDeferredMs.map { Self.local($0, config.sync.timezone) } ?? "-")"])
             }
+            summary.revisited = gets.filter { $0.reason == .revisit }.count
+            logger.debug("gets planned", metadata: [
+                "gets": "\(Dictionary(grouping: gets, by: \.reason).mapValues(\.count).map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+                "deferred": "\(plan.deferred.map { "\($0.key.rawValue)=\($0.value.count)" }.sorted().joined(separator: ","))",
+                "not_due": "\(plan.notDue)", "open": "\(pass.snapshot.open.count)", "pending": "\(pass.snapshot.pending.count)"])
+            executor.summary = summary
+            lastPlan = plan
+            try executor.fetch(gets, progress: progress)
         }
-        summary.deferred = plan.deferred.values.reduce(0) { $0 + $1.count }
-        summary.oldestDeferredMs = plan.deferred.values.compactMap(\.oldestMs).min()
-        if summary.deferred > 0 {
-            logger.notice("deferred to later runs: the paced budget does not pay for them now", metadata: [
-                "deferred": "\(summary.deferred)",
-                "oldest_waiting_since": "\(summary.oldestDeferredMs.map { Self.local($0, config.sync.timezone) } ?? "-")"])
-        }
-        summary.revisited = plan.gets.filter { $0.reason == .revisit }.count
-        logger.debug("gets planned", metadata: [
-            "gets": "\(Dictionary(grouping: plan.gets, by: \.reason).mapValues(\.count).map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
-            "deferred": "\(plan.deferred.map { "\($0.key.rawValue)=\($0.value.count)" }.sorted().joined(separator: ","))",
-            "not_due": "\(plan.notDue)", "open": "\(snapshot.open.count)", "pending": "\(snapshot.pending.count)"])
-        executor.summary = summary
-        lastPlan = plan
-        try executor.fetch(plan.gets, progress: progress)
+    }
+
+    /// After a step that made calls: the clock and the calls so far, and what the steps after
+    /// it may spend (the gets get what the listing left of the allowance, never its slack).
+    private func tally(_ pass: inout PassState) {
+        pass.tally(nowMs: context.clock.nowMs(), spent: shared.counters.snapshot.metered)
+        shared.allowance.set(pass.callsLeft)
     }
 
     // MARK: - Figures and the quota block
