@@ -42,7 +42,9 @@ final class Executor {
     }
 
     /// Lists the windows in order; every page's ids are recorded before the window counts.
-    /// Returns the distinct ids listed (a backfill fetches from them). A catch-up listing's ids
+    /// Returns the distinct ids listed when a backfill fetches from them; a sync, whose ids are
+    /// owed a get in the state tables instead, gets none (kept for nothing, a first sync's
+    /// tens of thousands of ids grew the run's memory with the job). A catch-up listing's ids
     /// are fetched at once anyway, so its first gets start as its pages come (DingTalk limits
     /// `listids` and `get` separately: overlapping them is free) while the run's metered calls
     /// stay under `fetchWhileListingUpTo`, which the plan after the listing is sure to allow.
@@ -64,7 +66,7 @@ final class Executor {
                 for id in ids {
                     if seen.insert(id).inserted { fresh.append(id) } else { stats[w].repeated += 1 }
                 }
-                ordered += fresh
+                if backfill { ordered += fresh }
                 if request.dryRun {
                     // A preview skips what the stored state already has, like the real run.
                     let stored = try storedAmong(fresh)
