@@ -20,7 +20,7 @@ extension StateStore {
             WHERE i.`job` = ? AND i.`is_final` = 0 AND i.`create_time_ms` >= ?
             """).forEachRow([.text(job), .int(nowMs - resyncOpenMs)]) { r in
             guard let id = r[0], let c = r[1].flatMap({ Int64($0) }), let f = r[2].flatMap({ Int64($0) }) else { return }
-            s.open.append(OpenInstance(id: id, createdMs: c, checkedMs: f, confirmedMs: r[3].flatMap { Int64($0) }))
+            s.open.append(OpenInstance(id: sharedIds?.shared(id) ?? id, createdMs: c, checkedMs: f, confirmedMs: r[3].flatMap { Int64($0) }))
         }
         s.pending = try pending()
         // Rejects recorded before the pending table existed are due at once.
@@ -71,7 +71,7 @@ extension StateStore {
             .forEachRow([.text(job)]) { r in
                 guard let id = r[0], let reason = r[1].flatMap({ PendingInstance.Reason(rawValue: $0) }),
                       let seen = r[2].flatMap({ Int64($0) }) else { return }
-                out.append(PendingInstance(id: id, reason: reason, seenMs: seen, tries: r[3].flatMap { Int($0) } ?? 0,
+                out.append(PendingInstance(id: sharedIds?.shared(id) ?? id, reason: reason, seenMs: seen, tries: r[3].flatMap { Int($0) } ?? 0,
                                            lastTryMs: r[4].flatMap { Int64($0) }, firstFailMs: r[5].flatMap { Int64($0) }))
             }
         return out
