@@ -325,6 +325,7 @@ public final class SyncRunner {
             "not_due": "\(plan.notDue)", "open": "\(snapshot.open.count)", "pending": "\(snapshot.pending.count)"])
         executor.summary = summary
         lastPlan = plan
+        snapshot = JobSnapshot()  // planned: a catch-up's owed rows are not held through the fetching
         try executor.fetch(plan.gets, progress: progress)
     }
 
