@@ -70,13 +70,7 @@ public final class MySQLStatement {
         let columns = Int(mysql_stmt_field_count(handle))
         guard columns > 0 else { return }
         defer { mysql_stmt_free_result(handle) }
-        do {
-            try ResultReader(statement: self, columns: columns).forEachRow(expecting: { _ in }, body)
-        } catch {
-            // Read what is left, so the connection can take the next statement.
-            while case let rc = mysql_stmt_fetch(handle), rc == 0 || rc == dingsync_mysql_data_truncated() {}
-            throw error
-        }
+        try ResultReader(statement: self, columns: columns).forEachRow(expecting: { _ in }, body)
     }
 
     private func run(_ params: [MySQLValue]) throws {

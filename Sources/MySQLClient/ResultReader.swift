@@ -74,7 +74,14 @@ struct ResultReader {
                     row.append(try refetch(column: column, length: Int(lengths[column])))
                 }
             }
-            try body(row)
+            do {
+                try body(row)
+            } catch {
+                // An unstored result's other rows are still on the connection: read them
+                // (into the buffers still bound) so it can take the next statement.
+                while case let rc = mysql_stmt_fetch(handle), rc == 0 || rc == dingsync_mysql_data_truncated() {}
+                throw error
+            }
         }
     }
 
