@@ -60,6 +60,19 @@ public final class MySQLStatement {
         return try ResultReader(statement: self, columns: columns).readAll()
     }
 
+    /// Executes with `params` and hands every row to `body` as it arrives (each column as
+    /// text, NULL → nil): the result is neither stored by the client library nor built as
+    /// text first, so a result of tens of thousands of rows costs one row's memory. `body`
+    /// must not use the connection (the rest of the result is still on it). The row array is
+    /// reused: copy what you keep.
+    public func forEachRow(_ params: [MySQLValue], _ body: ([String?]) throws -> Void) throws {
+        try run(params)
+        let columns = Int(mysql_stmt_field_count(handle))
+        guard columns > 0 else { return }
+        defer { mysql_stmt_free_result(handle) }
+        try ResultReader(statement: self, columns: columns).forEachRow(expecting: { _ in }, body)
+    }
+
     private func run(_ params: [MySQLValue]) throws {
         try MySQLLibrary.prepareThread()
         guard params.count == parameterCount else {

@@ -1,13 +1,23 @@
 import CMySQL
 
-/// Reads a stored prepared-statement result with every column converted to text.
-/// Buffers are sized from STMT_ATTR_UPDATE_MAX_LENGTH; anything still longer than its
-/// buffer is re-read whole with mysql_stmt_fetch_column, so long TEXT never truncates.
+/// Reads a prepared statement's result with every column converted to text. A stored result
+/// sizes the buffers from STMT_ATTR_UPDATE_MAX_LENGTH; an unstored one (rows read as they
+/// arrive) starts at 64 bytes a column. Anything still longer than its buffer is re-read whole
+/// with mysql_stmt_fetch_column, so long TEXT never truncates.
 struct ResultReader {
     let statement: MySQLStatement
     let columns: Int
 
     func readAll() throws -> [[String?]] {
+        var rows: [[String?]] = []
+        try forEachRow(expecting: { rows.reserveCapacity($0) }) { rows.append($0) }
+        return rows
+    }
+
+    /// Hands each row to `body` as it is read, in one array reused from row to row: a caller
+    /// that keeps only what it needs of a large result never holds all of it as text.
+    /// `expecting` is told the row count first (for reserving; 0 for an unstored result).
+    func forEachRow(expecting: (Int) -> Void, _ body: ([String?]) throws -> Void) throws {
         let handle = statement.handle
         var capacities = [Int](repeating: 64, count: columns)
         if let meta = mysql_stmt_result_metadata(handle) {
@@ -46,14 +56,14 @@ struct ResultReader {
         }
         if dingsync_mysql_stmt_bind_result(handle, binds) != 0 { throw statement.error("fetch") }
 
-        var rows: [[String?]] = []
-        rows.reserveCapacity(Int(mysql_stmt_num_rows(handle)))
+        expecting(Int(mysql_stmt_num_rows(handle)))
+        var row: [String?] = []
+        row.reserveCapacity(columns)
         while true {
             let rc = mysql_stmt_fetch(handle)
             if rc == dingsync_mysql_no_data() { break }
             if rc != 0 && rc != dingsync_mysql_data_truncated() { throw statement.error("fetch") }
-            var row: [String?] = []
-            row.reserveCapacity(columns)
+            row.removeAll(keepingCapacity: true)
             for column in 0..<columns {
                 if dingsync_bind_flag_is_set(nulls[column]) != 0 {
                     row.append(nil)
@@ -64,9 +74,15 @@ struct ResultReader {
                     row.append(try refetch(column: column, length: Int(lengths[column])))
                 }
             }
-            rows.append(row)
+            do {
+                try body(row)
+            } catch {
+                // An unstored result's other rows are still on the connection: read them
+                // (into the buffers still bound) so it can take the next statement.
+                while case let rc = mysql_stmt_fetch(handle), rc == 0 || rc == dingsync_mysql_data_truncated() {}
+                throw error
+            }
         }
-        return rows
     }
 
     private func refetch(column: Int, length: Int) throws -> String {

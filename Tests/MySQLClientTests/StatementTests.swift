@@ -137,6 +137,33 @@ final class StatementTests: DatabaseTestCase {
         XCTAssertEqual(try db.query("SELECT v FROM t WHERE id = 2")[0][0]?.utf8.count, long.utf8.count)
     }
 
+    /// Rows handed over as they arrive (no stored result): a value longer than the first
+    /// guess of a buffer is still read whole, and a body that throws leaves the connection
+    /// ready for the next statement.
+    func testForEachRowStreamsLongValuesAndSurvivesAThrowingBody() throws {
+        try db.execute("CREATE TABLE t (id INT PRIMARY KEY, v LONGTEXT NULL)")
+        let long = String(repeating: "长文本-long text-😀", count: 40_000)  // ~1 MB
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?)")
+        for i in 1...300 { try insert.execute([.int(Int64(i)), i == 7 ? .null : .text(i == 150 ? long : "row \(i)")]) }
+        var seen: [[String?]] = []
+        try db.prepare("SELECT id, v FROM t WHERE id > ? ORDER BY id").forEachRow([.int(0)]) { seen.append($0) }
+        XCTAssertEqual(seen.count, 300)
+        XCTAssertEqual(seen[0], ["1", "row 1"])
+        XCTAssertEqual(seen[6], ["7", nil])
+        XCTAssertEqual(seen[149][1]?.utf8.count, long.utf8.count)
+        XCTAssertEqual(seen[149][1], long)
+        XCTAssertEqual(seen[299], ["300", "row 300"])
+
+        struct Stop: Error {}
+        var read = 0
+        XCTAssertThrowsError(try db.prepare("SELECT id, v FROM t ORDER BY id").forEachRow([]) { _ in
+            read += 1
+            if read == 10 { throw Stop() }
+        }) { XCTAssertTrue($0 is Stop) }
+        XCTAssertEqual(read, 10)
+        XCTAssertEqual(try db.query("SELECT COUNT(*) FROM t")[0][0], "300")
+    }
+
     func testStrictModeRejectsBadDataInsteadOfTruncating() throws {
         try db.execute("""
             CREATE TABLE t (short VARCHAR(5) NULL, tiny TINYINT NULL, required INT NOT NULL DEFAULT 0,

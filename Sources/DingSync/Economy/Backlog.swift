@@ -17,7 +17,7 @@ extension Planner {
             let overlap = max(0, w.toMs - max(w.fromMs, monthAgo))
             return sum + Double(w.listed) * Double(overlap) / Double(max(1, w.toMs - w.fromMs))
         }
-        let owedNew = s.pending.filter { $0.reason == .new }.count
+        let owedNew = s.pending.count(where: { $0.reason == .new })
         s.arrivalsLast30Days += min(owedNew, Int(recent.rounded())) - owedNew
         let refit = listing(s, budget: budget, settings: settings)
         var p = plan

@@ -178,9 +178,14 @@ public enum Planner {
         var plan = plan
         let policy = plan.policy
         var due: [(Get, Int64)] = []
-        var pendingIds: Set<String> = []
+        due.reserveCapacity(snapshot.pending.count + snapshot.open.count)
+        // Open rows also owed a get for another reason are planned once, by that reason. Kept
+        // as a set of the open ids that are owed (at most the open rows), not of every owed id:
+        // a first sync's catch-up owes tens of thousands.
+        let openIds = Set(snapshot.open.map(\.id))
+        var owedOpen: Set<String> = []
         for p in snapshot.pending {
-            pendingIds.insert(p.id)
+            if openIds.contains(p.id) { owedOpen.insert(p.id) }
             let waited = nowMs - (p.lastTryMs ?? p.seenMs)
             switch p.reason {
             case .abandoned: continue
@@ -207,7 +212,7 @@ public enum Planner {
                 if ratio >= 1 { due.append((Get(id: p.id, reason: .new, priority: Self.arrivalClass + min(ratio, 1e6)), p.seenMs)) } else { plan.notDue += 1 }
             }
         }
-        for o in snapshot.open where !pendingIds.contains(o.id) && nowMs - o.createdMs <= settings.resyncOpenMs {
+        for o in snapshot.open where !owedOpen.contains(o.id) && nowMs - o.createdMs <= settings.resyncOpenMs {
             if let running = plan.running {
                 // v1: RUNNING listings follow open rows; a get only when none has confirmed
                 // the row for the safety net's interval.
@@ -232,7 +237,7 @@ public enum Planner {
         if let limit = settings.limit { room = min(room, limit) }
         // A pushed instance's get is owed whenever it is made: holding it behind the pacing
         // line saves no call, it only keeps the reader waiting. The month's budget bounds it.
-        let pushed = due.filter { $0.0.reason == .event }.count
+        let pushed = due.count(where: { $0.0.reason == .event })
         let pushedRoom = settings.limit == nil ? max(0, min(pushed, plan.monthRemaining - spent) - room) : 0
         if pushedRoom > 0 {
             room += pushedRoom
@@ -246,18 +251,20 @@ public enum Planner {
         // freed, and while events were distrusted the polling revisits did, so that the pushed
         // gets ran past the pacing line and the arrivals waited for it for days.
         let reserve = settings.mode == .sync ? arrivalReserve(snapshot) * (settings.closesByEvent ? 4 : 1) : 0
-        var taken: [(Get, Int64)] = [], left: [(Get, Int64)] = []
-        for d in due {
-            let arrival = d.0.reason == .new || d.0.reason == .followUp || d.0.reason == .closed || d.0.reason == .event
-            if taken.count < room, arrival || taken.count < room - reserve { taken.append(d) } else { left.append(d) }
+        var gets: [Get] = []
+        gets.reserveCapacity(min(room, due.count))
+        for (g, since) in due {
+            let arrival = g.reason == .new || g.reason == .followUp || g.reason == .closed || g.reason == .event
+            if gets.count < room, arrival || gets.count < room - reserve {
+                gets.append(g)
+            } else {
+                var d = plan.deferred[g.reason, default: Deferred()]
+                d.count += 1
+                d.oldestMs = min(d.oldestMs ?? since, since)
+                plan.deferred[g.reason] = d
+            }
         }
-        plan.gets = taken.map(\.0)
-        for (g, since) in left {
-            var d = plan.deferred[g.reason, default: Deferred()]
-            d.count += 1
-            d.oldestMs = min(d.oldestMs ?? since, since)
-            plan.deferred[g.reason] = d
-        }
+        plan.gets = gets
         return plan
     }
 

@@ -4,7 +4,9 @@ import Foundation
 /// a run's memory flat: fetched details cannot pile up faster than they are written.
 /// Blocking calls happen on the pipeline's own threads, never on Swift's cooperative pool.
 final class BlockingQueue<Element>: @unchecked Sendable {
-    private var items: [Element] = []
+    /// Popped slots are emptied at once: a slot waiting for the next compaction must not keep
+    /// its element (a fetched detail, ~9 KB with its parsed strings) alive.
+    private var items: [Element?] = []
     private var head = 0
     private var closed = false
     private let capacity: Int
@@ -32,7 +34,8 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         defer { condition.unlock() }
         while count == 0 && !closed { condition.wait() }
         guard count > 0 else { return nil }
-        let e = items[head]
+        let e = items[head]!
+        items[head] = nil
         head += 1
         if head > 1024 && head * 2 > items.count {  // compact now and then, not on every pop
             items.removeFirst(head)

@@ -18,7 +18,8 @@ final class Executor {
 
     // The fetches in flight, across the listing (a catch-up fetches as it lists) and `fetch`.
     private var outstanding = 0
-    private var dispatched: Set<String> = []
+    /// Every id sent a get in this run; the session's state reads share these ids' text.
+    private let dispatched = SharedIds()
     /// An instance's first "cannot be fetched" answer, kept until it is asked once more.
     private var retried: [String: DingTalkError] = [:]
     /// Ids whose answer counts at once (recorded as gone before; every id of a backfill).
@@ -39,10 +40,13 @@ final class Executor {
         self.timeZone = timeZone
         self.summary = summary
         self.storedAmong = storedAmong
+        committer.session?.sharedIds = dispatched
     }
 
     /// Lists the windows in order; every page's ids are recorded before the window counts.
-    /// Returns the distinct ids listed (a backfill fetches from them). A catch-up listing's ids
+    /// Returns the distinct ids listed when a backfill fetches from them; a sync, whose ids are
+    /// owed a get in the state tables instead, gets none (kept for nothing, a first sync's
+    /// tens of thousands of ids grew the run's memory with the job). A catch-up listing's ids
     /// are fetched at once anyway, so its first gets start as its pages come (DingTalk limits
     /// `listids` and `get` separately: overlapping them is free) while the run's metered calls
     /// stay under `fetchWhileListingUpTo`, which the plan after the listing is sure to allow.
@@ -64,7 +68,7 @@ final class Executor {
                 for id in ids {
                     if seen.insert(id).inserted { fresh.append(id) } else { stats[w].repeated += 1 }
                 }
-                ordered += fresh
+                if backfill { ordered += fresh }
                 if request.dryRun {
                     // A preview skips what the stored state already has, like the real run.
                     let stored = try storedAmong(fresh)
@@ -74,7 +78,7 @@ final class Executor {
                 stats[w].fetched += added          // owed a get now
                 stats[w].skipped += ids.count - stats[w].repeated - added + repeatedBefore  // already stored or owed one
                 recorded += added
-                for id in firstGets where fatal == nil && spent() + outstanding < cap && dispatched.insert(id).inserted { send(id) }
+                for id in firstGets where fatal == nil && spent() + outstanding < cap && dispatched.insert(id) { send(id) }
                 summary.listed = seen.count
                 if let limit = request.limit, recorded >= limit { pool.stopListing() }
                 progress.update(summary, phase: "listing", totalWindows: windows.count)
@@ -150,7 +154,7 @@ final class Executor {
     func fetch(_ gets: [Planner.Get], progress: ProgressReporter) throws {
         // An id already recorded as gone had its second chance: its answer counts at once.
         askedBefore.formUnion(gets.filter { $0.reason == .gone || backfill }.map(\.id))
-        for g in gets where fatal == nil && dispatched.insert(g.id).inserted { send(g.id) }
+        for g in gets where fatal == nil && dispatched.insert(g.id) { send(g.id) }
         while outstanding > 0, fatal == nil, let event = pool.events.pop() {
             guard case .fetched(let id, let result) = event else { continue }
             try fetched(id, result)
@@ -179,7 +183,7 @@ final class Executor {
             case .resend: send(id)
             case .budgetSpent: budgetSpent = true
             case .follow(let main):
-                if !budgetSpent, !backfill, request.limit == nil, dispatched.insert(main).inserted { send(main) }
+                if !budgetSpent, !backfill, request.limit == nil, dispatched.insert(main) { send(main) }
             }
         } catch let e as DingSyncError {
             fatal = e

@@ -312,6 +312,7 @@ public final class SyncRunner {
                 "not_due": "\(plan.notDue)", "open": "\(pass.snapshot.open.count)", "pending": "\(pass.snapshot.pending.count)"])
             executor.summary = summary
             lastPlan = plan
+            pass.releaseSnapshot()
             try executor.fetch(gets, progress: progress)
         }
     }

@@ -18,6 +18,10 @@ final class DatabaseSession {
     private(set) var state: StateStore
     private(set) var writer: TargetWriter
     private(set) var reconnects = 0
+    /// Ids the run holds, handed to every state store of the session (a reconnect's too).
+    var sharedIds: SharedIds? {
+        didSet { state.sharedIds = sharedIds }
+    }
 
     init(settings: MySQLSettings, job: String, mapping: [MappingEntry], retry: RetrySettings,
          clock: any SyncClock, logger: Logger) throws {
@@ -103,6 +107,7 @@ final class DatabaseSession {
             do {
                 let fresh = try MySQLConnection(Self.options(settings))
                 let store = StateStore(db: fresh, job: job)
+                store.sharedIds = sharedIds
                 guard try store.lock() else { throw Self.lockHeld(job) }
                 connection = fresh
                 state = store

@@ -12,19 +12,24 @@ extension StateStore {
         s.watermarkMs = try watermark()
         s.lastListedMs = try db.prepare("SELECT `last_listed_ms` FROM `dingsync_schedule` WHERE `job` = ?")
             .query([.text(job)]).first?.first.flatMap { $0.flatMap { Int64($0) } }
-        s.open = try db.prepare("""
+        // Rows are read one at a time into their values (a first sync's catch-up reads tens
+        // of thousands of pending rows: never all of them as text at once).
+        try db.prepare("""
             SELECT i.`instance_id`, i.`create_time_ms`, i.`fetched_at_ms`, r.`confirmed_ms` FROM `dingsync_instances` i
             LEFT JOIN `dingsync_running` r ON r.`job` = i.`job` AND r.`instance_id` = i.`instance_id`
             WHERE i.`job` = ? AND i.`is_final` = 0 AND i.`create_time_ms` >= ?
-            """).query([.text(job), .int(nowMs - resyncOpenMs)]).compactMap { r in
-            guard let id = r[0], let c = r[1].flatMap({ Int64($0) }), let f = r[2].flatMap({ Int64($0) }) else { return nil }
-            return OpenInstance(id: id, createdMs: c, checkedMs: f, confirmedMs: r[3].flatMap { Int64($0) })
+            """).forEachRow([.text(job), .int(nowMs - resyncOpenMs)]) { r in
+            guard let id = r[0], let c = r[1].flatMap({ Int64($0) }), let f = r[2].flatMap({ Int64($0) }) else { return }
+            s.open.append(OpenInstance(id: sharedIds?.shared(id) ?? id, createdMs: c, checkedMs: f, confirmedMs: r[3].flatMap { Int64($0) }))
         }
         s.pending = try pending()
-        let known = Set(s.pending.map(\.id))
         // Rejects recorded before the pending table existed are due at once.
-        for r in try db.prepare("SELECT `instance_id` FROM `dingsync_rejects` WHERE `job` = ?").query([.text(job)]) {
-            if let id = r[0] ?? nil, !known.contains(id) { s.pending.append(PendingInstance(id: id, reason: .reject, seenMs: nowMs)) }
+        let rejects = try db.prepare("SELECT `instance_id` FROM `dingsync_rejects` WHERE `job` = ?").query([.text(job)])
+        if !rejects.isEmpty {
+            let known = Set(s.pending.map(\.id))
+            for r in rejects {
+                if let id = r[0] ?? nil, !known.contains(id) { s.pending.append(PendingInstance(id: id, reason: .reject, seenMs: nowMs)) }
+            }
         }
         // Owed by a push: due now, whatever else the id was owed (a follow-up keeps its rank).
         for e in try owedEventsIfRecorded() {
@@ -56,18 +61,20 @@ extension StateStore {
             stored = try db.prepare("SELECT COUNT(*) FROM `dingsync_instances` WHERE `job` = ? AND `is_final` IN (0, 1) AND `create_time_ms` >= ?")
                 .query([.text(job), .int(since)]).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         }
-        s.arrivalsLast30Days = stored + s.pending.filter { $0.reason == .new }.count
+        s.arrivalsLast30Days = stored + s.pending.count(where: { $0.reason == .new })
         return s
     }
 
     public func pending() throws -> [PendingInstance] {
+        var out: [PendingInstance] = []
         try db.prepare("SELECT `instance_id`, `reason`, `seen_ms`, `tries`, `last_try_ms`, `first_fail_ms` FROM `dingsync_pending` WHERE `job` = ?")
-            .query([.text(job)]).compactMap { r in
+            .forEachRow([.text(job)]) { r in
                 guard let id = r[0], let reason = r[1].flatMap({ PendingInstance.Reason(rawValue: $0) }),
-                      let seen = r[2].flatMap({ Int64($0) }) else { return nil }
-                return PendingInstance(id: id, reason: reason, seenMs: seen, tries: r[3].flatMap { Int($0) } ?? 0,
-                                       lastTryMs: r[4].flatMap { Int64($0) }, firstFailMs: r[5].flatMap { Int64($0) })
+                      let seen = r[2].flatMap({ Int64($0) }) else { return }
+                out.append(PendingInstance(id: sharedIds?.shared(id) ?? id, reason: reason, seenMs: seen, tries: r[3].flatMap { Int($0) } ?? 0,
+                                           lastTryMs: r[4].flatMap { Int64($0) }, firstFailMs: r[5].flatMap { Int64($0) }))
             }
+        return out
     }
 
     // MARK: pending

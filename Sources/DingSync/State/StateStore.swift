@@ -13,6 +13,8 @@ public final class StateStore {
 
     let db: MySQLConnection
     let job: String
+    /// Ids the run already holds: the snapshot's rows share their text (see `SharedIds`).
+    var sharedIds: SharedIds?
 
     public init(db: MySQLConnection, job: String) {
         self.db = db
