@@ -1,3 +1,4 @@
+import DingSync
 import DingTalkSimulator
 import Foundation
 import MySQLClient
@@ -179,6 +180,20 @@ class IncrementalTests: XCTestCase {
         let ok = try job.run(["sync"])
         XCTAssertEqual(ok.code, 0, ok.stderr)
         try job.assertTableEqualsTruth(holder, "after the lock was released")
+    }
+
+    /// A run gives its lock back before its connection closes: the next run must not depend on
+    /// how soon the server handles the disconnect. Another connection's lock is left alone.
+    func testALockIsGivenBackBeforeItsConnectionCloses() throws {
+        let job = try JobFixture(instances: [])
+        let first = StateStore(db: try job.connect(), job: "wan-recharge")
+        XCTAssertTrue(try first.lock())
+        let other = StateStore(db: try job.connect(), job: "wan-recharge")
+        XCTAssertFalse(try other.lock(), "held by the first connection")
+        try other.unlock()
+        XCTAssertFalse(try other.lock(), "unlock of a lock this connection does not hold frees nothing")
+        try first.unlock()
+        XCTAssertTrue(try other.lock(), "freed while the first connection is still open")
     }
 
     /// DingTalk refuses start_time more than 365 days back: refuse it first, naming the date.

@@ -45,6 +45,13 @@ final class DatabaseSession {
         }
     }
 
+    deinit {
+        // The run is over: the next one (a `watch` pass 2 s later, cron's `sync`) must not race
+        // the server's handling of this connection's close. Best effort: a connection that is
+        // gone has lost its lock already.
+        try? state.unlock()
+    }
+
     /// The first connection gets the same budget as a reconnect: a server that is restarting
     /// when cron fires is not yet a reason to give up.
     private static func connect(_ s: MySQLSettings, retry: RetrySettings, clock: any SyncClock, logger: Logger) throws -> MySQLConnection {

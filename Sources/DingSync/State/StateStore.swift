@@ -33,6 +33,14 @@ public final class StateStore {
         return rows.first?.first??.hasPrefix("1") ?? false
     }
 
+    /// Said to the server before the connection closes: a closed connection's lock is freed
+    /// only once the server has handled the disconnect, and a `watch` pass that followed the
+    /// last at once found it still held (once in 7,068 passes of the benchmark). A lock this
+    /// connection does not hold is left alone (RELEASE_LOCK answers 0 or NULL).
+    public func unlock() throws {
+        _ = try db.prepare("SELECT RELEASE_LOCK(?)").query([.text(lockName)])
+    }
+
     var lockName: String { "dingsync:\(job)" }
 
     public func watermark() throws -> Int64? {
